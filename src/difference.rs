@@ -1,0 +1,125 @@
+//! `Difference` calctype: per-series baselines for one script.
+
+use std::collections::HashMap;
+
+use crate::protocol::config::Datatype;
+use crate::record::Dimension;
+
+/// Series not seen for this many data runs are forgotten, so memory stays bounded.
+pub const FORGET_AFTER_RUNS: u64 = 10;
+
+/// A series: metric id and its dimension values (ids and values, in line order).
+type SeriesKey = (i64, Vec<(i64, String)>);
+
+/// Baselines of one script's `Difference` series.
+#[derive(Debug, Default)]
+pub struct DifferenceState {
+    series: HashMap<SeriesKey, (f64, u64)>,
+    run: u64,
+}
+
+impl DifferenceState {
+    /// Starts a data run; call [`Self::end_run`] after its samples.
+    pub fn begin_run(&mut self) {
+        self.run += 1;
+    }
+
+    /// The value to emit for a sample, or `None` for the first value of a series and for a
+    /// `COUNTER` that decreased (a reset: the new value becomes the baseline).
+    pub fn apply(
+        &mut self,
+        metric_id: i64,
+        datatype: Datatype,
+        dims: &[Dimension],
+        value: f64,
+    ) -> Option<f64> {
+        let key = (
+            metric_id,
+            dims.iter().map(|d| (d.id, d.value.clone())).collect(),
+        );
+        let run = self.run;
+        match self.series.insert(key, (value, run)) {
+            None => None,
+            Some((prev, _)) if datatype == Datatype::Counter && value < prev => None,
+            Some((prev, _)) => Some(value - prev),
+        }
+    }
+
+    /// Forgets series unseen for [`FORGET_AFTER_RUNS`] runs.
+    pub fn end_run(&mut self) {
+        let run = self.run;
+        self.series
+            .retain(|_, (_, seen)| run - *seen < FORGET_AFTER_RUNS);
+    }
+
+    /// Forgets every baseline (the configuration changed).
+    pub fn clear(&mut self) {
+        self.series.clear();
+    }
+
+    /// How many series have a baseline.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Whether no series has a baseline.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dim(v: &str) -> Vec<Dimension> {
+        vec![Dimension {
+            id: 1,
+            name: "if".into(),
+            value: v.into(),
+        }]
+    }
+
+    #[test]
+    fn first_value_emits_nothing_then_differences() {
+        let mut d = DifferenceState::default();
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Double, &dim("a"), 10.0), None);
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Double, &dim("a"), 15.0), Some(5.0));
+        assert_eq!(d.apply(1, Datatype::Double, &dim("b"), 1.0), None);
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Double, &dim("a"), 12.0), Some(-3.0));
+    }
+
+    #[test]
+    fn counter_decrease_is_a_reset() {
+        let mut d = DifferenceState::default();
+        d.begin_run();
+        d.apply(1, Datatype::Counter, &[], 100.0);
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Counter, &[], 5.0), None);
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Counter, &[], 8.0), Some(3.0));
+    }
+
+    #[test]
+    fn unseen_series_are_forgotten() {
+        let mut d = DifferenceState::default();
+        d.begin_run();
+        d.apply(1, Datatype::Double, &dim("gone"), 1.0);
+        d.end_run();
+        for _ in 0..FORGET_AFTER_RUNS - 1 {
+            d.begin_run();
+            d.apply(1, Datatype::Double, &dim("kept"), 1.0);
+            d.end_run();
+        }
+        assert_eq!(d.len(), 2);
+        d.begin_run();
+        d.apply(1, Datatype::Double, &dim("kept"), 1.0);
+        d.end_run();
+        assert_eq!(d.len(), 1);
+        d.begin_run();
+        assert_eq!(d.apply(1, Datatype::Double, &dim("gone"), 4.0), None);
+    }
+}

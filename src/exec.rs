@@ -1,0 +1,480 @@
+//! Process execution: spawn a script as the leader of its own process group, with stdin from
+//! /dev/null, stdout and stderr on pipes, default signal dispositions, an empty signal mask and no
+//! other descriptors; kill the group; reap the leader.
+//!
+//! gsp never installs a signal handler and never waits for a pid it did not spawn.
+
+use std::ffi::{CStr, CString, OsStr};
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+extern "C" {
+    // glibc >= 2.34; closes every descriptor >= `from` in the child (close_range underneath).
+    fn posix_spawn_file_actions_addclosefrom_np(
+        actions: *mut libc::posix_spawn_file_actions_t,
+        from: libc::c_int,
+    ) -> libc::c_int;
+}
+
+/// An environment block for children, built once per runtime.
+pub struct EnvBlock {
+    vars: Vec<CString>,
+    ptrs: Vec<*const libc::c_char>,
+    path: Option<Vec<u8>>,
+}
+
+// SAFETY: the pointers point into `vars`, which is immutable after construction.
+unsafe impl Send for EnvBlock {}
+// SAFETY: as above; readers only read.
+unsafe impl Sync for EnvBlock {}
+
+impl EnvBlock {
+    /// The host's environment as of now, with `extra` variables added (replacing same names).
+    pub fn inherit_with(extra: &[(String, String)]) -> io::Result<Self> {
+        let mut vars: Vec<(Vec<u8>, Vec<u8>)> = std::env::vars_os()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect();
+        for (k, v) in extra {
+            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid environment variable name or value: {k:?}"),
+                ));
+            }
+            vars.retain(|(name, _)| name != k.as_bytes());
+            vars.push((k.as_bytes().to_vec(), v.as_bytes().to_vec()));
+        }
+        let path = vars
+            .iter()
+            .find(|(k, _)| k == b"PATH")
+            .map(|(_, v)| v.clone());
+        let vars: Vec<CString> = vars
+            .into_iter()
+            .filter_map(|(mut k, v)| {
+                k.push(b'=');
+                k.extend_from_slice(&v);
+                CString::new(k).ok()
+            })
+            .collect();
+        let mut ptrs: Vec<*const libc::c_char> = vars.iter().map(|c| c.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        Ok(EnvBlock { vars, ptrs, path })
+    }
+
+    /// Number of variables.
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Whether the block is empty.
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+}
+
+/// A spawned script: the group leader's pid, a pidfd when the kernel has them, and the read
+/// ends of its stdout and stderr (non-blocking, close-on-exec).
+pub struct Child {
+    /// Leader pid, which is also the process group id.
+    pub pid: libc::pid_t,
+    /// Becomes readable when the leader exits (Linux >= 5.3); `None` means poll with waitid.
+    pub pidfd: Option<OwnedFd>,
+    /// stdout read end.
+    pub stdout: OwnedFd,
+    /// stderr read end.
+    pub stderr: OwnedFd,
+}
+
+/// How a reaped process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exited with this code.
+    Code(i32),
+    /// Killed by this signal.
+    Signal(i32),
+    /// The status was lost (the host set SIGCHLD to SIG_IGN, so the kernel reaped it).
+    Unknown,
+}
+
+fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Moves a descriptor to 3 or above, so the dup2 onto 0..2 in the child cannot clobber it
+/// (a host that closed its stdio gets 0..2 back from pipe()).
+fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    // SAFETY: fcntl on a descriptor we own; the result is a new descriptor we then own.
+    let new = cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) })?;
+    // SAFETY: `new` is a fresh descriptor owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+/// A close-on-exec pipe as (read end, write end), both above stdio.
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: fds has room for two descriptors.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 returned two new descriptors that we now own.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    Ok((above_stdio(r)?, above_stdio(w)?))
+}
+
+/// Sets O_NONBLOCK.
+pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a valid descriptor.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    Ok(())
+}
+
+/// Opens /dev/null for children's stdin (once per runtime).
+pub fn open_devnull() -> io::Result<OwnedFd> {
+    // SAFETY: a NUL-terminated path; the result is a new descriptor.
+    let fd = cvt(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
+    // SAFETY: fresh descriptor.
+    above_stdio(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn check(ret: libc::c_int) -> io::Result<()> {
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(ret))
+    }
+}
+
+struct SpawnAttrs {
+    attr: libc::posix_spawnattr_t,
+    actions: libc::posix_spawn_file_actions_t,
+}
+
+impl SpawnAttrs {
+    fn new(devnull: RawFd, out: RawFd, err: RawFd) -> io::Result<Box<Self>> {
+        let mut s: Box<MaybeUninit<SpawnAttrs>> = Box::new(MaybeUninit::uninit());
+        let p = s.as_mut_ptr();
+        // SAFETY: init functions write the objects in place; on failure we destroy what we made.
+        unsafe {
+            check(libc::posix_spawnattr_init(&raw mut (*p).attr))?;
+            if let Err(e) = check(libc::posix_spawn_file_actions_init(&raw mut (*p).actions)) {
+                libc::posix_spawnattr_destroy(&raw mut (*p).attr);
+                return Err(e);
+            }
+            let mut s: Box<SpawnAttrs> = Box::from_raw(Box::into_raw(s).cast());
+            s.configure(devnull, out, err)?;
+            Ok(s)
+        }
+    }
+
+    fn configure(&mut self, devnull: RawFd, out: RawFd, err: RawFd) -> io::Result<()> {
+        // SAFETY: both objects were initialized in `new`; the sigsets are local.
+        unsafe {
+            let mut empty = MaybeUninit::<libc::sigset_t>::uninit();
+            libc::sigemptyset(empty.as_mut_ptr());
+            let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+            libc::sigfillset(all.as_mut_ptr());
+            let flags = libc::POSIX_SPAWN_SETPGROUP
+                | libc::POSIX_SPAWN_SETSIGMASK
+                | libc::POSIX_SPAWN_SETSIGDEF;
+            check(libc::posix_spawnattr_setflags(
+                &mut self.attr,
+                flags as libc::c_short,
+            ))?;
+            check(libc::posix_spawnattr_setpgroup(&mut self.attr, 0))?;
+            check(libc::posix_spawnattr_setsigmask(
+                &mut self.attr,
+                empty.as_ptr(),
+            ))?;
+            check(libc::posix_spawnattr_setsigdefault(
+                &mut self.attr,
+                all.as_ptr(),
+            ))?;
+            check(libc::posix_spawn_file_actions_adddup2(
+                &mut self.actions,
+                devnull,
+                0,
+            ))?;
+            check(libc::posix_spawn_file_actions_adddup2(
+                &mut self.actions,
+                out,
+                1,
+            ))?;
+            check(libc::posix_spawn_file_actions_adddup2(
+                &mut self.actions,
+                err,
+                2,
+            ))?;
+            check(posix_spawn_file_actions_addclosefrom_np(
+                &mut self.actions,
+                3,
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SpawnAttrs {
+    fn drop(&mut self) {
+        // SAFETY: both were initialized in `new`.
+        unsafe {
+            libc::posix_spawn_file_actions_destroy(&mut self.actions);
+            libc::posix_spawnattr_destroy(&mut self.attr);
+        }
+    }
+}
+
+/// Why a spawn failed, with a cause a script author can act on.
+#[derive(Debug)]
+pub struct SpawnError {
+    /// The OS error.
+    pub error: io::Error,
+    /// A sentence naming the likely cause.
+    pub explanation: String,
+}
+
+/// Finds `program` the way execvp does, in the runtime's PATH. Returns the path to execute, or
+/// the error execvp would give (ENOENT, or EACCES for a found file without the execute bit).
+pub fn resolve_program(program: &CStr, env: &EnvBlock) -> Result<CString, SpawnError> {
+    let bytes = program.to_bytes();
+    if bytes.contains(&b'/') {
+        return Ok(program.to_owned());
+    }
+    let path = env
+        .path
+        .as_deref()
+        .unwrap_or(b"/usr/local/bin:/usr/bin:/bin");
+    let mut non_executable = None;
+    for dir in path.split(|&b| b == b':') {
+        let dir = if dir.is_empty() { b"." as &[u8] } else { dir };
+        let candidate = Path::new(OsStr::from_bytes(dir)).join(OsStr::from_bytes(bytes));
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                return CString::new(candidate.as_os_str().as_bytes()).map_err(|_| SpawnError {
+                    error: io::Error::from_raw_os_error(libc::EINVAL),
+                    explanation: "the program path contains a NUL byte".into(),
+                });
+            }
+            if meta.is_file() {
+                non_executable.get_or_insert(candidate);
+            }
+        }
+    }
+    let name = String::from_utf8_lossy(bytes);
+    Err(match non_executable {
+        Some(p) => SpawnError {
+            error: io::Error::from_raw_os_error(libc::EACCES),
+            explanation: format!("`{}` is not executable (chmod +x it)", p.display()),
+        },
+        None => SpawnError {
+            error: io::Error::from_raw_os_error(libc::ENOENT),
+            explanation: format!(
+                "`{name}` was not found in PATH={}",
+                String::from_utf8_lossy(path)
+            ),
+        },
+    })
+}
+
+/// Spawns `argv` (argv[0] already resolved to a path) with the given stdin and environment.
+pub fn spawn(
+    program: &CStr,
+    argv: &[CString],
+    env: &EnvBlock,
+    devnull: RawFd,
+) -> Result<Child, SpawnError> {
+    let io_err = |error: io::Error| SpawnError {
+        explanation: format!("could not set up the child's pipes: {error}"),
+        error,
+    };
+    let (out_r, out_w) = pipe().map_err(io_err)?;
+    let (err_r, err_w) = pipe().map_err(io_err)?;
+    let attrs = SpawnAttrs::new(devnull, out_w.as_raw_fd(), err_w.as_raw_fd()).map_err(io_err)?;
+    let mut argv_ptrs: Vec<*mut libc::c_char> = argv
+        .iter()
+        .map(|a| a.as_ptr() as *mut libc::c_char)
+        .collect();
+    argv_ptrs.push(std::ptr::null_mut());
+    let mut pid: libc::pid_t = 0;
+    // SAFETY: every pointer is valid and NUL-terminated for the duration of the call; glibc
+    // copies what it needs before returning.
+    let ret = unsafe {
+        libc::posix_spawn(
+            &mut pid,
+            program.as_ptr(),
+            &attrs.actions,
+            &attrs.attr,
+            argv_ptrs.as_ptr(),
+            env.ptrs.as_ptr() as *const *mut libc::c_char,
+        )
+    };
+    drop(out_w);
+    drop(err_w);
+    if ret != 0 {
+        let error = io::Error::from_raw_os_error(ret);
+        return Err(SpawnError {
+            explanation: explain_spawn_error(Path::new(OsStr::from_bytes(program.to_bytes())), ret),
+            error,
+        });
+    }
+    for fd in [&out_r, &err_r] {
+        set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
+    }
+    Ok(Child {
+        pid,
+        pidfd: pidfd_open(pid),
+        stdout: out_r,
+        stderr: err_r,
+    })
+}
+
+fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: a plain syscall; the result is a new close-on-exec descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: fresh descriptor owned by us.
+    Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// The likely cause of an exec failure, for the script's author.
+pub fn explain_spawn_error(program: &Path, errno: i32) -> String {
+    let shown = program.display();
+    match errno {
+        libc::ENOENT => match std::fs::read(program).ok().and_then(|b| shebang(&b)) {
+            Some(interp) if interp.ends_with('\r') => format!(
+                "`{shown}` exists but its interpreter `{}` was not found: the file has CRLF (Windows) line endings; convert it with dos2unix",
+                interp.trim_end_matches('\r').escape_debug()
+            ),
+            Some(interp) => format!(
+                "`{shown}` exists but its interpreter `{interp}` (from the #! line) was not found"
+            ),
+            None if program.exists() => format!("`{shown}` exists but could not be executed"),
+            None => format!("`{shown}` does not exist"),
+        },
+        libc::EACCES => {
+            if program.is_dir() {
+                format!("`{shown}` is a directory")
+            } else {
+                format!("`{shown}` is not executable (chmod +x it) or a directory on its path is not searchable")
+            }
+        }
+        libc::ENOEXEC => format!(
+            "`{shown}` is not a binary and has no #! line; add one (e.g. #!/bin/sh) or configure the interpreter in the command line"
+        ),
+        _ => format!(
+            "could not execute `{shown}`: {}",
+            io::Error::from_raw_os_error(errno)
+        ),
+    }
+}
+
+/// The interpreter named by a `#!` line, if the file starts with one.
+fn shebang(head: &[u8]) -> Option<String> {
+    let rest = head.strip_prefix(b"#!")?;
+    let line = rest.split(|&b| b == b'\n').next()?;
+    let line = String::from_utf8_lossy(line);
+    let interp = line.trim_start_matches([' ', '\t']);
+    let end = interp.find([' ', '\t']).unwrap_or(interp.len());
+    Some(interp[..end].to_string())
+}
+
+/// Sends `sig` to the process group led by `pgid`. The leader must not have been reaped yet,
+/// so the group id cannot have been reused.
+pub fn kill_group(pgid: libc::pid_t, sig: libc::c_int) {
+    if pgid > 0 {
+        // SAFETY: kill has no memory effects; ESRCH (group already gone) is fine.
+        unsafe {
+            libc::kill(-pgid, sig);
+        }
+    }
+}
+
+/// Whether the leader has exited, without reaping it (so its pid and group stay reserved).
+pub fn has_exited(pid: libc::pid_t) -> bool {
+    // SAFETY: siginfo is written by the kernel.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let ret = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        if ret == -1 {
+            // ECHILD: the kernel reaped it already (the host ignores SIGCHLD).
+            return io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
+        }
+        info.si_pid() != 0
+    }
+}
+
+/// Reaps our own child `pid`, blocking until it exits.
+pub fn reap(pid: libc::pid_t) -> ExitStatus {
+    let mut status = 0;
+    loop {
+        // SAFETY: waits only for our own child.
+        let ret = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if ret == pid {
+            break;
+        }
+        if ret == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            continue;
+        }
+        return ExitStatus::Unknown;
+    }
+    if libc::WIFEXITED(status) {
+        ExitStatus::Code(libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        ExitStatus::Signal(libc::WTERMSIG(status))
+    } else {
+        ExitStatus::Unknown
+    }
+}
+
+/// Reads from a non-blocking descriptor, appending to `buf`, until the pipe is empty, end of
+/// file, or `budget` bytes were read (so one flooding script cannot monopolize the caller).
+/// Returns `Ok(true)` at end of file.
+pub fn read_some(fd: RawFd, buf: &mut Vec<u8>, budget: usize) -> io::Result<bool> {
+    let mut left = budget;
+    while left > 0 {
+        let want = left.min(64 * 1024);
+        buf.reserve(want);
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: reading into the vector's spare capacity, at most its length.
+        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), want.min(spare.len())) };
+        match n {
+            0 => return Ok(true),
+            n if n > 0 => {
+                // SAFETY: the kernel initialized n bytes.
+                unsafe { buf.set_len(buf.len() + n as usize) };
+                left -= n as usize;
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    Some(libc::EAGAIN) => return Ok(false),
+                    _ => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// A path that names the program for messages.
+pub fn program_path(program: &CStr) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(program.to_bytes()))
+}

@@ -1,0 +1,223 @@
+//! Lends a [`Record`] to C: builds the C view and its strings, calls back, then frees them.
+
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+use super::types::*;
+use crate::protocol::config::{Calctype, Datatype};
+use crate::record::{DiagnosticKind, Record, Scope, Severity};
+
+/// Owns the C strings of one record while the callback runs. A CString's bytes live on the heap,
+/// so pointers stay valid when the vector grows.
+#[derive(Default)]
+struct Strings(Vec<CString>);
+
+impl Strings {
+    fn add(&mut self, s: &str) -> *const c_char {
+        let c = CString::new(s).unwrap_or_else(|_| {
+            // Interior NULs cannot cross a C string; show them as U+FFFD rather than truncate.
+            CString::new(s.replace('\0', "\u{FFFD}")).expect("NULs replaced")
+        });
+        self.0.push(c);
+        self.0.last().expect("just pushed").as_ptr()
+    }
+}
+
+fn datatype(d: Datatype) -> gsp_datatype {
+    match d {
+        Datatype::Unknown => gsp_datatype::GSP_DATATYPE_UNKNOWN,
+        Datatype::Double => gsp_datatype::GSP_DATATYPE_DOUBLE,
+        Datatype::Gauge => gsp_datatype::GSP_DATATYPE_GAUGE,
+        Datatype::Count => gsp_datatype::GSP_DATATYPE_COUNT,
+        Datatype::Counter => gsp_datatype::GSP_DATATYPE_COUNTER,
+        Datatype::Long => gsp_datatype::GSP_DATATYPE_LONG,
+        Datatype::Histogram => gsp_datatype::GSP_DATATYPE_HISTOGRAM,
+        Datatype::Binary => gsp_datatype::GSP_DATATYPE_BINARY,
+    }
+}
+
+fn calctype(c: Calctype) -> gsp_calctype {
+    match c {
+        Calctype::Instant => gsp_calctype::GSP_CALCTYPE_INSTANT,
+        Calctype::Difference => gsp_calctype::GSP_CALCTYPE_DIFFERENCE,
+        Calctype::Average => gsp_calctype::GSP_CALCTYPE_AVERAGE,
+    }
+}
+
+fn severity(s: Severity) -> gsp_severity {
+    match s {
+        Severity::Info => gsp_severity::GSP_SEVERITY_INFO,
+        Severity::Warning => gsp_severity::GSP_SEVERITY_WARNING,
+        Severity::Error => gsp_severity::GSP_SEVERITY_ERROR,
+    }
+}
+
+fn diagnostic_kind(k: DiagnosticKind) -> gsp_diagnostic_kind {
+    use gsp_diagnostic_kind::*;
+    match k {
+        DiagnosticKind::SpawnFailed => GSP_DIAG_SPAWN_FAILED,
+        DiagnosticKind::ConfigInvalid => GSP_DIAG_CONFIG_INVALID,
+        DiagnosticKind::ConfigTimeout => GSP_DIAG_CONFIG_TIMEOUT,
+        DiagnosticKind::ExitStatus => GSP_DIAG_EXIT_STATUS,
+        DiagnosticKind::Timeout => GSP_DIAG_TIMEOUT,
+        DiagnosticKind::OutputTruncated => GSP_DIAG_OUTPUT_TRUNCATED,
+        DiagnosticKind::LineInvalid => GSP_DIAG_LINE_INVALID,
+        DiagnosticKind::UnknownMetric => GSP_DIAG_UNKNOWN_METRIC,
+        DiagnosticKind::UnknownEvent => GSP_DIAG_UNKNOWN_EVENT,
+        DiagnosticKind::UnknownDimension => GSP_DIAG_UNKNOWN_DIMENSION,
+        DiagnosticKind::Overrun => GSP_DIAG_OVERRUN,
+        DiagnosticKind::ValueClamped => GSP_DIAG_VALUE_CLAMPED,
+        DiagnosticKind::RecordsDropped => GSP_DIAG_RECORDS_DROPPED,
+        DiagnosticKind::Stderr => GSP_DIAG_STDERR,
+    }
+}
+
+fn scope(s: Scope) -> gsp_scope {
+    match s {
+        Scope::Server => gsp_scope::GSP_SCOPE_SERVER,
+        Scope::Application => gsp_scope::GSP_SCOPE_APPLICATION,
+    }
+}
+
+fn empty_record(kind: gsp_record_kind, script_id: u64) -> gsp_record {
+    gsp_record {
+        kind,
+        script_id,
+        config: ptr::null(),
+        metric: ptr::null(),
+        event: ptr::null(),
+        diagnostic: ptr::null(),
+    }
+}
+
+/// Calls `f` with a C view of `record`; the view is freed when `f` returns.
+pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
+    let mut s = Strings::default();
+    match record {
+        Record::Config(c) => {
+            let cfg = &c.config;
+            let dims: Vec<Vec<gsp_dimension_def>> = cfg
+                .metrics
+                .iter()
+                .map(|m| {
+                    m.dimensions
+                        .iter()
+                        .map(|d| gsp_dimension_def {
+                            id: d.id,
+                            name: s.add(&d.name),
+                        })
+                        .collect()
+                })
+                .collect();
+            let metrics: Vec<gsp_metric_def> = cfg
+                .metrics
+                .iter()
+                .zip(&dims)
+                .map(|(m, d)| gsp_metric_def {
+                    id: m.id,
+                    name: s.add(&m.name),
+                    description: s.add(&m.description),
+                    groups: s.add(&m.groups),
+                    unit: s.add(&m.unit),
+                    tags: s.add(&m.tags),
+                    datatype: datatype(m.datatype),
+                    calctype: calctype(m.calctype),
+                    datatype_name: s.add(&m.datatype_name),
+                    dimensions: d.as_ptr(),
+                    dimension_count: d.len(),
+                })
+                .collect();
+            let attrs: Vec<Vec<gsp_attribute_def>> = cfg
+                .events
+                .iter()
+                .map(|e| {
+                    e.attributes
+                        .iter()
+                        .map(|a| gsp_attribute_def {
+                            name: s.add(&a.name),
+                            type_name: s.add(&a.kind),
+                            unit: s.add(&a.unit),
+                        })
+                        .collect()
+                })
+                .collect();
+            let events: Vec<gsp_event_def> = cfg
+                .events
+                .iter()
+                .zip(&attrs)
+                .map(|(e, a)| gsp_event_def {
+                    id: e.id,
+                    name: s.add(&e.name),
+                    description: s.add(&e.description),
+                    attributes: a.as_ptr(),
+                    attribute_count: a.len(),
+                })
+                .collect();
+            let config = gsp_config {
+                period_s: cfg.period_s,
+                max_runtime_ms: cfg.max_runtime_ms,
+                metrics: metrics.as_ptr(),
+                metric_count: metrics.len(),
+                events: events.as_ptr(),
+                event_count: events.len(),
+                json: s.add(&cfg.json),
+            };
+            f(&gsp_record {
+                config: &config,
+                ..empty_record(gsp_record_kind::GSP_RECORD_CONFIG, c.script_id)
+            });
+        }
+        Record::Metric(m) => {
+            let dims: Vec<gsp_dimension> = m
+                .dimensions
+                .iter()
+                .map(|d| gsp_dimension {
+                    id: d.id,
+                    name: s.add(&d.name),
+                    value: s.add(&d.value),
+                })
+                .collect();
+            let metric = gsp_metric {
+                metric_id: m.metric_id,
+                time_ms: m.time_ms,
+                value: m.value,
+                name: s.add(&m.metric_name),
+                dimensions: dims.as_ptr(),
+                dimension_count: dims.len(),
+            };
+            f(&gsp_record {
+                metric: &metric,
+                ..empty_record(gsp_record_kind::GSP_RECORD_METRIC, m.script_id)
+            });
+        }
+        Record::Event(e) => {
+            let event = gsp_event {
+                event_id: e.event_id,
+                start_s: e.start_s,
+                end_s: e.end_s,
+                name: s.add(&e.event_name),
+                message: s.add(&e.message),
+                attributes_json: s.add(&e.attributes_json),
+                scope: scope(e.scope),
+            };
+            f(&gsp_record {
+                event: &event,
+                ..empty_record(gsp_record_kind::GSP_RECORD_EVENT, e.script_id)
+            });
+        }
+        Record::Diagnostic(d) => {
+            let diagnostic = gsp_diagnostic {
+                severity: severity(d.severity),
+                kind: diagnostic_kind(d.kind),
+                exit_code: d.exit_code.unwrap_or(-1),
+                signal: d.signal.unwrap_or(0),
+                line: d.line.unwrap_or(0),
+                message: s.add(&d.message),
+            };
+            f(&gsp_record {
+                diagnostic: &diagnostic,
+                ..empty_record(gsp_record_kind::GSP_RECORD_DIAGNOSTIC, d.script_id)
+            });
+        }
+    }
+}

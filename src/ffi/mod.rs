@@ -1,0 +1,401 @@
+//! The C ABI: a thin layer over [`crate::Runtime`].
+//!
+//! Conventions (after rustls-ffi): one status enum; every function inside a panic boundary; every
+//! pointer checked for NULL; outputs written only on success; opaque handles with `_new`/`_free`,
+//! `free(NULL)` a no-op; borrowed data valid only during a callback.
+
+// Exported functions take raw pointers from C; their contract (documented in gsp.h) is what
+// makes them sound, and every pointer is NULL-checked, so marking them `unsafe fn` adds nothing.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+mod convert;
+mod panic;
+pub mod types;
+
+use std::ffi::{c_char, c_void, CStr};
+use std::mem::{offset_of, size_of};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use self::panic::{boundary, boundary_void};
+pub use self::types::*;
+use crate::runtime::{Error, Options, Runtime};
+
+#[allow(non_camel_case_types)]
+/// A gsp runtime (opaque). Create with gsp_runtime_new(), destroy with gsp_runtime_free().
+pub struct gsp_runtime {
+    rt: Runtime,
+    /// Set when gsp_runtime_free() is called from inside this runtime's drain callback; the
+    /// drain frees the runtime when the callback returns.
+    free_requested: AtomicBool,
+}
+
+fn status_of(e: &Error) -> gsp_status {
+    match e {
+        Error::InvalidArgument(_) => gsp_status::GSP_STATUS_INVALID_ARGUMENT,
+        Error::NotFound => gsp_status::GSP_STATUS_NOT_FOUND,
+        Error::Busy => gsp_status::GSP_STATUS_BUSY,
+        Error::Internal(_) => gsp_status::GSP_STATUS_INTERNAL,
+    }
+}
+
+fn result(r: Result<(), Error>) -> gsp_status {
+    match r {
+        Ok(()) => gsp_status::GSP_STATUS_OK,
+        Err(e) => status_of(&e),
+    }
+}
+
+macro_rules! try_ref {
+    ($p:expr) => {{
+        let p = $p;
+        if p.is_null() {
+            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+        }
+        // SAFETY: non-NULL; the caller promises it points to a live object of this type.
+        unsafe { &*p }
+    }};
+}
+
+macro_rules! check_out {
+    ($p:expr) => {
+        if $p.is_null() {
+            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+        }
+    };
+}
+
+/// The library version, e.g. "0.1.0". A static string; never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_version() -> *const c_char {
+    static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    VERSION.as_ptr().cast()
+}
+
+/// A static, human-readable name for a status value (any value; unknown ones give
+/// "GSP_STATUS_UNKNOWN"). Never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_status_str(status: u32) -> *const c_char {
+    let s: &'static CStr = match status {
+        0 => c"GSP_STATUS_OK: success",
+        1 => c"GSP_STATUS_NULL_ARGUMENT: a required pointer argument was NULL",
+        2 => c"GSP_STATUS_INVALID_ARGUMENT: an argument was malformed",
+        3 => c"GSP_STATUS_NOT_FOUND: no script with that id",
+        4 => c"GSP_STATUS_BUSY: gsp_drain called from inside a drain callback",
+        5 => c"GSP_STATUS_INTERNAL: internal error",
+        _ => c"GSP_STATUS_UNKNOWN: not a gsp_status value",
+    };
+    s.as_ptr()
+}
+
+fn default_options() -> gsp_options {
+    let d = Options::default();
+    gsp_options {
+        struct_size: size_of::<gsp_options>(),
+        worker_threads: d.worker_threads as u32,
+        max_concurrent_runs: d.max_concurrent_runs as u32,
+        max_stdout_bytes: d.max_stdout_bytes as u64,
+        stderr_tail_bytes: d.stderr_tail_bytes as u32,
+        queue_capacity: d.queue_capacity as u32,
+        config_timeout_ms: d.config_timeout_ms,
+        max_runtime_ms: d.max_runtime_ms,
+        min_period_s: d.min_period_s,
+        kill_grace_ms: d.kill_grace_ms,
+        extra_env: ptr::null(),
+    }
+}
+
+/// Fills `*opts` with the defaults, including struct_size. Returns GSP_STATUS_NULL_ARGUMENT for
+/// NULL. Thread-safe; touches only `*opts`.
+#[no_mangle]
+pub extern "C" fn gsp_options_init(opts: *mut gsp_options) -> gsp_status {
+    boundary(|| {
+        check_out!(opts);
+        // SAFETY: non-NULL, points to caller storage for a gsp_options.
+        unsafe { opts.write(default_options()) };
+        gsp_status::GSP_STATUS_OK
+    })
+}
+
+/// Offsets at which a gsp_options from some header version may end.
+fn options_field_ends() -> [usize; 11] {
+    macro_rules! end {
+        ($f:ident, $t:ty) => {
+            offset_of!(gsp_options, $f) + size_of::<$t>()
+        };
+    }
+    [
+        end!(struct_size, usize),
+        end!(worker_threads, u32),
+        end!(max_concurrent_runs, u32),
+        end!(max_stdout_bytes, u64),
+        end!(stderr_tail_bytes, u32),
+        end!(queue_capacity, u32),
+        end!(config_timeout_ms, u32),
+        end!(max_runtime_ms, u32),
+        end!(min_period_s, u32),
+        end!(kill_grace_ms, u32),
+        end!(extra_env, *const *const c_char),
+    ]
+}
+
+/// Reads a caller's gsp_options of any header version: fields it lacks keep their defaults,
+/// fields it has beyond ours are ignored.
+///
+/// # Safety
+/// `opts` points to at least `(*opts).struct_size` readable bytes.
+unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> {
+    let invalid = gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+    // SAFETY: struct_size is the first field of every version.
+    let size = unsafe { ptr::read_unaligned(opts.cast::<usize>()) };
+    let ours = size_of::<gsp_options>();
+    if size < ours && !options_field_ends().contains(&size) {
+        return Err(invalid);
+    }
+    let mut o = default_options();
+    // SAFETY: the caller provides `size` bytes; we copy whole fields only (checked above).
+    unsafe {
+        ptr::copy_nonoverlapping(opts.cast::<u8>(), (&raw mut o).cast::<u8>(), size.min(ours));
+    }
+    let mut extra_env = Vec::new();
+    if !o.extra_env.is_null() {
+        let mut p = o.extra_env;
+        // SAFETY: a NULL-terminated array of C strings, per the documented contract.
+        unsafe {
+            while !(*p).is_null() {
+                let entry = CStr::from_ptr(*p).to_str().map_err(|_| invalid)?;
+                let (k, v) = entry.split_once('=').ok_or(invalid)?;
+                extra_env.push((k.to_string(), v.to_string()));
+                p = p.add(1);
+            }
+        }
+    }
+    Ok(Options {
+        worker_threads: o.worker_threads as usize,
+        max_concurrent_runs: o.max_concurrent_runs as usize,
+        max_stdout_bytes: usize::try_from(o.max_stdout_bytes).map_err(|_| invalid)?,
+        stderr_tail_bytes: o.stderr_tail_bytes as usize,
+        queue_capacity: o.queue_capacity as usize,
+        config_timeout_ms: o.config_timeout_ms,
+        max_runtime_ms: o.max_runtime_ms,
+        min_period_s: o.min_period_s,
+        kill_grace_ms: o.kill_grace_ms,
+        extra_env,
+    })
+}
+
+/// Creates a runtime and starts its threads; `opts` may be NULL for the defaults. The host's
+/// environment is captured now. On success writes the new handle to `*out`; otherwise `*out`
+/// is untouched. Thread-safe. The caller owns the handle and frees it with gsp_runtime_free().
+#[no_mangle]
+pub extern "C" fn gsp_runtime_new(
+    opts: *const gsp_options,
+    out: *mut *mut gsp_runtime,
+) -> gsp_status {
+    boundary(|| {
+        check_out!(out);
+        let options = if opts.is_null() {
+            Options::default()
+        } else {
+            // SAFETY: non-NULL; the caller promises struct_size readable bytes.
+            match unsafe { read_options(opts) } {
+                Ok(o) => o,
+                Err(s) => return s,
+            }
+        };
+        match Runtime::new(options) {
+            Ok(rt) => {
+                let handle = Box::new(gsp_runtime {
+                    rt,
+                    free_requested: AtomicBool::new(false),
+                });
+                // SAFETY: non-NULL out pointer.
+                unsafe { out.write(Box::into_raw(handle)) };
+                gsp_status::GSP_STATUS_OK
+            }
+            Err(e) => status_of(&e),
+        }
+    })
+}
+
+/// Kills and reaps every running script, joins gsp's threads and frees the runtime; returns within
+/// about a second (plus the time the kernel takes to deliver SIGKILL). NULL is a no-op. Must not
+/// race with other calls on the same runtime (as with free() of any object). Called from inside
+/// this runtime's drain callback, it is deferred until that gsp_drain() returns.
+#[no_mangle]
+pub extern "C" fn gsp_runtime_free(rt: *mut gsp_runtime) {
+    boundary_void(|| {
+        if rt.is_null() {
+            return;
+        }
+        // SAFETY: non-NULL handle from gsp_runtime_new.
+        let handle = unsafe { &*rt };
+        if handle.rt.in_drain_callback() {
+            handle.free_requested.store(true, Ordering::Release);
+            return;
+        }
+        // SAFETY: the handle came from Box::into_raw and is freed once.
+        drop(unsafe { Box::from_raw(rt) });
+    })
+}
+
+/// Registers a script command line (split like POSIX shell words, no shell; `-c`/`-d` appended).
+/// Its configuration runs at the next gsp_tick(). On success writes the script id (never reused)
+/// to `*out_id`. GSP_STATUS_INVALID_ARGUMENT for invalid UTF-8, an unclosed quote or an empty
+/// line. Thread-safe; `command_line` is copied.
+#[no_mangle]
+pub extern "C" fn gsp_script_add(
+    rt: *const gsp_runtime,
+    command_line: *const c_char,
+    out_id: *mut u64,
+) -> gsp_status {
+    boundary(|| {
+        let handle = try_ref!(rt);
+        check_out!(command_line);
+        check_out!(out_id);
+        // SAFETY: non-NULL, NUL-terminated per the contract.
+        let Ok(text) = unsafe { CStr::from_ptr(command_line) }.to_str() else {
+            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+        };
+        match handle.rt.add_script(text) {
+            Ok(id) => {
+                // SAFETY: non-NULL out pointer.
+                unsafe { out_id.write(id) };
+                gsp_status::GSP_STATUS_OK
+            }
+            Err(e) => status_of(&e),
+        }
+    })
+}
+
+/// Unregisters a script and kills its running process group, if any. Records already queued
+/// stay queued. GSP_STATUS_NOT_FOUND for an unknown id. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_script_remove(rt: *const gsp_runtime, id: u64) -> gsp_status {
+    boundary(|| result(try_ref!(rt).rt.remove_script(id)))
+}
+
+/// Runs the script's configuration mode again at the next tick (the script changed); data runs
+/// pause until it succeeds. GSP_STATUS_NOT_FOUND for an unknown id. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_script_reconfigure(rt: *const gsp_runtime, id: u64) -> gsp_status {
+    boundary(|| result(try_ref!(rt).rt.reconfigure(id)))
+}
+
+/// Starts every run due at the host's time `now_ms` (milliseconds, any epoch, normally Unix).
+/// Non-blocking: runs start on gsp's threads. Call it regularly (e.g. every second); clock jumps
+/// neither stall the schedule nor cause bursts. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_tick(rt: *const gsp_runtime, now_ms: i64) -> gsp_status {
+    boundary(|| {
+        try_ref!(rt).rt.tick(now_ms);
+        gsp_status::GSP_STATUS_OK
+    })
+}
+
+/// Blocks until records are pending or `timeout_ms` passes (or the runtime is being freed). On
+/// success writes the number pending to `*out_pending` when it is not NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_wait(
+    rt: *const gsp_runtime,
+    timeout_ms: u32,
+    out_pending: *mut usize,
+) -> gsp_status {
+    boundary(|| {
+        let handle = try_ref!(rt);
+        let n = handle.rt.wait(Duration::from_millis(u64::from(timeout_ms)));
+        if !out_pending.is_null() {
+            // SAFETY: non-NULL out pointer.
+            unsafe { out_pending.write(n) };
+        }
+        gsp_status::GSP_STATUS_OK
+    })
+}
+
+/// Calls `fn(user_data, record)` for up to `max_records` queued records (0 = all that are pending
+/// when the call starts), in order per script, on the calling thread, with no gsp lock held.
+/// The record is valid only during the call. The callback may call any gsp function except
+/// gsp_drain() on the same runtime (GSP_STATUS_BUSY); gsp_runtime_free() from the callback is
+/// deferred until this call returns. Drains from several threads are serialized. On success
+/// writes the number delivered to `*out_delivered` when it is not NULL.
+#[no_mangle]
+pub extern "C" fn gsp_drain(
+    rt: *mut gsp_runtime,
+    callback: gsp_record_fn,
+    user_data: *mut c_void,
+    max_records: usize,
+    out_delivered: *mut usize,
+) -> gsp_status {
+    boundary(|| {
+        let handle = try_ref!(rt as *const gsp_runtime);
+        let Some(callback) = callback else {
+            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+        };
+        let max = if max_records == 0 {
+            usize::MAX
+        } else {
+            max_records
+        };
+        let drained = handle.rt.drain(max, |record| {
+            // SAFETY: the host's callback, given the view that lives for this call only.
+            convert::lend(record, |c| unsafe { callback(user_data, c) });
+        });
+        let free = handle.free_requested.load(Ordering::Acquire);
+        let status = match drained {
+            Ok(n) => {
+                if !out_delivered.is_null() {
+                    // SAFETY: non-NULL out pointer.
+                    unsafe { out_delivered.write(n) };
+                }
+                gsp_status::GSP_STATUS_OK
+            }
+            Err(e) => status_of(&e),
+        };
+        if free {
+            // SAFETY: the callback asked to free this runtime; the drain is over.
+            drop(unsafe { Box::from_raw(rt) });
+        }
+        status
+    })
+}
+
+/// Writes the counters to `*out`. Set `out->struct_size = sizeof(gsp_stats)` first: gsp writes
+/// at most that many bytes (GSP_STATUS_INVALID_ARGUMENT if it is smaller than the size field).
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_stats_get(rt: *const gsp_runtime, out: *mut gsp_stats) -> gsp_status {
+    boundary(|| {
+        let handle = try_ref!(rt);
+        check_out!(out);
+        // SAFETY: non-NULL; struct_size is the first field of every version.
+        let size = unsafe { ptr::read_unaligned(out.cast::<usize>()) };
+        if size < size_of::<usize>() {
+            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+        }
+        let s = handle.rt.stats();
+        let stats = gsp_stats {
+            struct_size: size.min(size_of::<gsp_stats>()),
+            runs_started: s.runs_started,
+            runs_succeeded: s.runs_succeeded,
+            runs_failed: s.runs_failed,
+            runs_timed_out: s.runs_timed_out,
+            runs_killed: s.runs_killed,
+            lines_parsed: s.lines_parsed,
+            lines_rejected: s.lines_rejected,
+            records_queued: s.records_queued,
+            records_dropped: s.records_dropped,
+            runs_in_flight: s.runs_in_flight,
+            scripts: s.scripts,
+        };
+        // SAFETY: the caller provides `size` writable bytes; we write at most that many.
+        unsafe {
+            ptr::copy_nonoverlapping(
+                (&raw const stats).cast::<u8>(),
+                out.cast::<u8>(),
+                size.min(size_of::<gsp_stats>()),
+            );
+        }
+        gsp_status::GSP_STATUS_OK
+    })
+}

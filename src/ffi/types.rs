@@ -1,0 +1,354 @@
+//! C types of the ABI. Enum values are fixed forever; structs only grow at the end.
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, c_void};
+
+/// The result of every gsp function that can fail.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_status {
+    /// Success.
+    GSP_STATUS_OK = 0,
+    /// A required pointer argument was NULL.
+    GSP_STATUS_NULL_ARGUMENT = 1,
+    /// An argument was malformed (invalid UTF-8, unsplittable command line, bad option, bad struct_size).
+    GSP_STATUS_INVALID_ARGUMENT = 2,
+    /// No script with that id (never registered, or removed).
+    GSP_STATUS_NOT_FOUND = 3,
+    /// Not allowed now: gsp_drain called from inside a drain callback of the same runtime.
+    GSP_STATUS_BUSY = 4,
+    /// An internal failure (a caught panic, or the OS refused threads or descriptors).
+    GSP_STATUS_INTERNAL = 5,
+}
+
+/// Which member of gsp_record is set.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_record_kind {
+    /// `config` is set: a successful configuration run.
+    GSP_RECORD_CONFIG = 1,
+    /// `metric` is set: one metric value.
+    GSP_RECORD_METRIC = 2,
+    /// `event` is set: one event.
+    GSP_RECORD_EVENT = 3,
+    /// `diagnostic` is set: a problem or notice.
+    GSP_RECORD_DIAGNOSTIC = 4,
+}
+
+/// A metric's datatype; the original string is in `datatype_name`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_datatype {
+    /// Missing or not a known name.
+    GSP_DATATYPE_UNKNOWN = 0,
+    /// DOUBLE.
+    GSP_DATATYPE_DOUBLE = 1,
+    /// GAUGE (also the typo GUAGE).
+    GSP_DATATYPE_GAUGE = 2,
+    /// COUNT.
+    GSP_DATATYPE_COUNT = 3,
+    /// COUNTER: a decrease is a reset for Difference.
+    GSP_DATATYPE_COUNTER = 4,
+    /// LONG.
+    GSP_DATATYPE_LONG = 5,
+    /// HISTOGRAM.
+    GSP_DATATYPE_HISTOGRAM = 6,
+    /// BINARY.
+    GSP_DATATYPE_BINARY = 7,
+}
+
+/// A metric's calculation.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_calctype {
+    /// The value as printed (default).
+    GSP_CALCTYPE_INSTANT = 0,
+    /// Current minus previous value of the series; the first value emits nothing.
+    GSP_CALCTYPE_DIFFERENCE = 1,
+    /// Older protocol pages; delivered as printed.
+    GSP_CALCTYPE_AVERAGE = 2,
+}
+
+/// Where an event belongs.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_scope {
+    /// `S`, or no scope field.
+    GSP_SCOPE_SERVER = 0,
+    /// `A`.
+    GSP_SCOPE_APPLICATION = 1,
+}
+
+/// How serious a diagnostic is.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_severity {
+    /// A default was applied; the data is fine.
+    GSP_SEVERITY_INFO = 0,
+    /// Something was wrong but data still flowed.
+    GSP_SEVERITY_WARNING = 1,
+    /// A run produced no data.
+    GSP_SEVERITY_ERROR = 2,
+}
+
+/// What a diagnostic is about.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_diagnostic_kind {
+    /// The script could not be started; the message names the likely cause.
+    GSP_DIAG_SPAWN_FAILED = 1,
+    /// Configuration output was not usable JSON, or an entry was skipped.
+    GSP_DIAG_CONFIG_INVALID = 2,
+    /// The configuration run exceeded config_timeout_ms and was killed.
+    GSP_DIAG_CONFIG_TIMEOUT = 3,
+    /// Non-zero exit or death by signal (see exit_code / signal); output not parsed.
+    GSP_DIAG_EXIT_STATUS = 4,
+    /// A data run exceeded maxruntime and was killed; output discarded.
+    GSP_DIAG_TIMEOUT = 5,
+    /// stdout exceeded max_stdout_bytes; the run was killed, output discarded.
+    GSP_DIAG_OUTPUT_TRUNCATED = 6,
+    /// A data line that does not parse (see line).
+    GSP_DIAG_LINE_INVALID = 7,
+    /// A metric id the configuration does not declare (see line).
+    GSP_DIAG_UNKNOWN_METRIC = 8,
+    /// An event id the configuration does not declare (see line).
+    GSP_DIAG_UNKNOWN_EVENT = 9,
+    /// A dimension id the metric does not declare (see line).
+    GSP_DIAG_UNKNOWN_DIMENSION = 10,
+    /// A run was due while the previous one was still going; it was skipped.
+    GSP_DIAG_OVERRUN = 11,
+    /// A configuration value was missing or out of range and was replaced.
+    GSP_DIAG_VALUE_CLAMPED = 12,
+    /// The record queue was full; the message says how many records were dropped.
+    GSP_DIAG_RECORDS_DROPPED = 13,
+    /// The script exited 0 but wrote to stderr (the tail is in the message).
+    GSP_DIAG_STDERR = 14,
+}
+
+/// Runtime options. Fill with gsp_options_init(), then change fields. `struct_size` lets a
+/// library built from a newer header accept this struct from an older one.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct gsp_options {
+    /// sizeof(gsp_options) as the caller compiled it; set by gsp_options_init().
+    pub struct_size: usize,
+    /// Threads that spawn runs and parse output (default 2, 1..64). One more thread does I/O.
+    pub worker_threads: u32,
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 256).
+    pub max_concurrent_runs: u32,
+    /// stdout cap per run; a run over it is killed (default 4 MiB).
+    pub max_stdout_bytes: u64,
+    /// Bytes of stderr kept per run for diagnostics (default 4096).
+    pub stderr_tail_bytes: u32,
+    /// Records held until drained; overflow is dropped and reported (default 65536).
+    pub queue_capacity: u32,
+    /// Configuration runs are killed after this (default 1000 ms).
+    pub config_timeout_ms: u32,
+    /// Cap for, and default of, a script's maxruntime (default 50000 ms).
+    pub max_runtime_ms: u32,
+    /// Lowest period a script may ask for (default 60 s).
+    pub min_period_s: u32,
+    /// Grace between SIGTERM and SIGKILL when a run is killed (default 500 ms).
+    pub kill_grace_ms: u32,
+    /// NULL, or a NULL-terminated array of "NAME=VALUE" strings added to the host's environment
+    /// for scripts. Copied by gsp_runtime_new(); the caller keeps ownership.
+    pub extra_env: *const *const c_char,
+}
+
+/// Counters since the runtime was created.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct gsp_stats {
+    /// Set to sizeof(gsp_stats) before calling gsp_stats_get(); gsp writes at most that many bytes.
+    pub struct_size: usize,
+    /// Processes spawned.
+    pub runs_started: u64,
+    /// Runs that exited 0 with usable output.
+    pub runs_succeeded: u64,
+    /// Spawn failures, non-zero exits, invalid configurations.
+    pub runs_failed: u64,
+    /// Runs killed at their deadline.
+    pub runs_timed_out: u64,
+    /// Runs killed for other reasons (output cap, removal).
+    pub runs_killed: u64,
+    /// Data lines delivered.
+    pub lines_parsed: u64,
+    /// Data lines rejected.
+    pub lines_rejected: u64,
+    /// Records ever queued.
+    pub records_queued: u64,
+    /// Records dropped because the queue was full.
+    pub records_dropped: u64,
+    /// Runs started and not yet finished.
+    pub runs_in_flight: u64,
+    /// Scripts registered now.
+    pub scripts: u64,
+}
+
+/// A declared dimension.
+#[repr(C)]
+pub struct gsp_dimension_def {
+    /// Dimension id (per metric).
+    pub id: i64,
+    /// Declared name.
+    pub name: *const c_char,
+}
+
+/// A declared metric.
+#[repr(C)]
+pub struct gsp_metric_def {
+    /// Metric id (`M<id>`).
+    pub id: i64,
+    /// Name.
+    pub name: *const c_char,
+    /// Description.
+    pub description: *const c_char,
+    /// Comma-separated groups.
+    pub groups: *const c_char,
+    /// Unit.
+    pub unit: *const c_char,
+    /// Tags.
+    pub tags: *const c_char,
+    /// Datatype.
+    pub datatype: gsp_datatype,
+    /// Calctype.
+    pub calctype: gsp_calctype,
+    /// The datatype as the script printed it ("" when missing).
+    pub datatype_name: *const c_char,
+    /// `dimension_count` declared dimensions.
+    pub dimensions: *const gsp_dimension_def,
+    /// Number of dimensions.
+    pub dimension_count: usize,
+}
+
+/// A declared event attribute.
+#[repr(C)]
+pub struct gsp_attribute_def {
+    /// Name.
+    pub name: *const c_char,
+    /// Type as declared ("integer", "string", ...).
+    pub type_name: *const c_char,
+    /// Unit ("" when missing).
+    pub unit: *const c_char,
+}
+
+/// A declared event.
+#[repr(C)]
+pub struct gsp_event_def {
+    /// Event id (`E<id>`).
+    pub id: i64,
+    /// Name.
+    pub name: *const c_char,
+    /// Description.
+    pub description: *const c_char,
+    /// `attribute_count` attribute descriptions.
+    pub attributes: *const gsp_attribute_def,
+    /// Number of attributes.
+    pub attribute_count: usize,
+}
+
+/// A script's effective configuration.
+#[repr(C)]
+pub struct gsp_config {
+    /// Effective period in seconds (at least min_period_s).
+    pub period_s: u32,
+    /// Effective maxruntime in ms (at most max_runtime_ms).
+    pub max_runtime_ms: u32,
+    /// `metric_count` metrics.
+    pub metrics: *const gsp_metric_def,
+    /// Number of metrics.
+    pub metric_count: usize,
+    /// `event_count` events.
+    pub events: *const gsp_event_def,
+    /// Number of events.
+    pub event_count: usize,
+    /// The normalized configuration as compact JSON.
+    pub json: *const c_char,
+}
+
+/// A dimension value on a metric.
+#[repr(C)]
+pub struct gsp_dimension {
+    /// Dimension id.
+    pub id: i64,
+    /// Declared name.
+    pub name: *const c_char,
+    /// Value as printed.
+    pub value: *const c_char,
+}
+
+/// One metric value.
+#[repr(C)]
+pub struct gsp_metric {
+    /// Metric id.
+    pub metric_id: i64,
+    /// Host time (ms) of the tick that started the run.
+    pub time_ms: i64,
+    /// The value after calctype.
+    pub value: f64,
+    /// Declared metric name.
+    pub name: *const c_char,
+    /// `dimension_count` dimension values in line order.
+    pub dimensions: *const gsp_dimension,
+    /// Number of dimensions (0 for lines without a dimension list).
+    pub dimension_count: usize,
+}
+
+/// One event.
+#[repr(C)]
+pub struct gsp_event {
+    /// Event id.
+    pub event_id: i64,
+    /// Start, absolute Unix seconds.
+    pub start_s: i64,
+    /// End, absolute Unix seconds.
+    pub end_s: i64,
+    /// Declared event name.
+    pub name: *const c_char,
+    /// The message.
+    pub message: *const c_char,
+    /// Attributes as a compact JSON object ("{}" when none).
+    pub attributes_json: *const c_char,
+    /// Server or application.
+    pub scope: gsp_scope,
+}
+
+/// A problem or notice.
+#[repr(C)]
+pub struct gsp_diagnostic {
+    /// Severity.
+    pub severity: gsp_severity,
+    /// Kind.
+    pub kind: gsp_diagnostic_kind,
+    /// Exit code, or -1 when none applies.
+    pub exit_code: i32,
+    /// Terminating signal, or 0 when none applies.
+    pub signal: i32,
+    /// 1-based output line at fault, or 0 when none applies.
+    pub line: u64,
+    /// Human-readable message (names the line and an excerpt where a line is at fault).
+    pub message: *const c_char,
+}
+
+/// One record. Exactly the member matching `kind` is non-NULL. Everything it points to is
+/// owned by gsp and valid only during the callback: copy what you keep.
+#[repr(C)]
+pub struct gsp_record {
+    /// Which member is set.
+    pub kind: gsp_record_kind,
+    /// The script (0 for runtime-wide diagnostics).
+    pub script_id: u64,
+    /// GSP_RECORD_CONFIG.
+    pub config: *const gsp_config,
+    /// GSP_RECORD_METRIC.
+    pub metric: *const gsp_metric,
+    /// GSP_RECORD_EVENT.
+    pub event: *const gsp_event,
+    /// GSP_RECORD_DIAGNOSTIC.
+    pub diagnostic: *const gsp_diagnostic,
+}
+
+/// Receives one record during gsp_drain(), on the draining thread, with no gsp lock held.
+/// `record` and everything it points to are valid only until the callback returns.
+pub type gsp_record_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, record: *const gsp_record)>;

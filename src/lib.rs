@@ -1,0 +1,33 @@
+//! gsp, the generic script plugin runtime.
+//!
+//! An embedding agent registers script command lines, calls [`Runtime::tick`] with its own clock
+//! and drains [`Record`]s. gsp runs each script in configuration mode (`-c`) and then in data mode
+//! (`-d`) every period, on its own threads, enforcing the protocol's timing and limits.
+//!
+//! Modules, by job: [`protocol`] parses what scripts print; [`schedule`] decides when runs are
+//! due; [`exec`] spawns and kills process groups; [`reactor`] watches running scripts;
+//! [`difference`] computes `Difference` values; [`queue`] holds records for the host;
+//! [`runtime`] ties them together; `ffi` is the C ABI over [`Runtime`].
+
+pub mod cmdline;
+pub mod difference;
+pub mod exec;
+pub mod ffi;
+pub mod protocol;
+pub mod queue;
+pub mod reactor;
+pub mod record;
+pub mod runtime;
+pub mod schedule;
+
+pub use protocol::config::{
+    AttributeDef, Calctype, Datatype, DimensionDef, EventDef, MetricDef, ScriptConfig,
+};
+pub use record::{
+    ConfigRecord, Diagnostic, DiagnosticKind, Dimension, EventRecord, MetricRecord, Record, Scope,
+    ScriptId, Severity,
+};
+pub use runtime::{Error, Options, Runtime, ScriptState, Stats};
+
+/// The library version (Cargo.toml's).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

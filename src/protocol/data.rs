@@ -1,0 +1,417 @@
+//! Data mode (`-d`): metric and event lines.
+//!
+//! [`parse_line`] knows only the syntax (every shape in PROTOCOL-NOTES.md); [`interpret`] checks a
+//! whole run's output against the script's configuration and resolves event times.
+
+use serde_json::Value;
+
+use crate::protocol::config::{excerpt, ScriptConfig};
+use crate::record::{DiagnosticKind, Dimension, Scope};
+
+/// A metric line: `M<id> ["<dim>:<value>,..."] <value>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricLine<'a> {
+    /// The metric id.
+    pub id: i64,
+    /// `(dimension id, value)` pairs in line order.
+    pub dimensions: Vec<(i64, &'a str)>,
+    /// The value (finite).
+    pub value: f64,
+}
+
+/// An event line: `E<id> <start> <end> "<message>" "<attributes>" [S|A]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLine<'a> {
+    /// The event id.
+    pub id: i64,
+    /// Start as printed: 0 now, negative seconds ago, positive Unix seconds.
+    pub start: i64,
+    /// End, same format.
+    pub end: i64,
+    /// The message between its quotes.
+    pub message: &'a str,
+    /// The attributes as a compact JSON object (`{}` when absent or empty).
+    pub attributes_json: String,
+    /// `S` (or absent) or `A`.
+    pub scope: Scope,
+}
+
+/// One parsed data line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line<'a> {
+    /// A metric value.
+    Metric(MetricLine<'a>),
+    /// An event.
+    Event(EventLine<'a>),
+}
+
+/// Why a line does not parse; the message names what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, LineError> {
+    Err(LineError(msg.into()))
+}
+
+/// Parses one line (without its newline; a trailing `\r` is accepted). Blank lines give `Ok(None)`.
+pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
+    let line = line.trim_matches([' ', '\t', '\r']);
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let (head, rest) = split_token(line);
+    let kind = head.as_bytes()[0];
+    if kind != b'M' && kind != b'E' {
+        return err("not a metric (`M<id>`) or event (`E<id>`) line");
+    }
+    // `kind` is ASCII, so slicing after it is on a char boundary.
+    let digits = &head[1..];
+    let id = match digits.parse::<i64>() {
+        Ok(id) if digits.bytes().all(|b| b.is_ascii_digit()) => id,
+        _ => {
+            return err(format!(
+                "`{head}` is not a metric or event id (`M` or `E` followed by digits)"
+            ))
+        }
+    };
+    if kind == b'M' {
+        parse_metric(id, rest).map(|m| Some(Line::Metric(m)))
+    } else {
+        parse_event(id, rest).map(|e| Some(Line::Event(e)))
+    }
+}
+
+/// The first whitespace-separated token and the rest (with leading whitespace removed).
+fn split_token(s: &str) -> (&str, &str) {
+    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    (&s[..end], s[end..].trim_start_matches([' ', '\t']))
+}
+
+fn parse_metric(id: i64, rest: &str) -> Result<MetricLine<'_>, LineError> {
+    let (dims, value) = if let Some(quoted) = rest.strip_prefix('"') {
+        let Some(close) = quoted.rfind('"') else {
+            return err("the dimension list has no closing quote");
+        };
+        (
+            parse_dimensions(&quoted[..close])?,
+            quoted[close + 1..].trim_start_matches([' ', '\t']),
+        )
+    } else {
+        (Vec::new(), rest)
+    };
+    if value.is_empty() {
+        return err("the value is missing");
+    }
+    if value.contains([' ', '\t']) {
+        return err(
+            "more than one field after the metric id (a dimension list must be in double quotes)",
+        );
+    }
+    let Ok(v) = value.parse::<f64>() else {
+        return err(format!("value `{value}` is not a number"));
+    };
+    if !v.is_finite() {
+        return err(format!("value `{value}` is not finite"));
+    }
+    Ok(MetricLine {
+        id,
+        dimensions: dims,
+        value: v,
+    })
+}
+
+/// `1:eth0,2:rx`. Values are never escaped and may contain `:` (split on the first) and even `,`:
+/// a segment that does not start with `<digits>:` continues the previous value.
+fn parse_dimensions(s: &str) -> Result<Vec<(i64, &str)>, LineError> {
+    let mut out: Vec<(i64, &str)> = Vec::new();
+    if s.trim().is_empty() {
+        return Ok(out);
+    }
+    let mut start = 0; // byte offset of the current pair's value
+    let mut pair_id: Option<i64> = None;
+    let mut offset = 0;
+    for segment in s.split(',') {
+        let seg_start = offset;
+        offset += segment.len() + 1;
+        let pair = segment.split_once(':').and_then(|(k, _)| {
+            let k = k.trim();
+            (!k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| k.parse::<i64>().ok())
+                .flatten()
+        });
+        match (pair, pair_id) {
+            (Some(did), prev) => {
+                if let Some(prev) = prev {
+                    out.push((prev, &s[start..seg_start - 1]));
+                }
+                pair_id = Some(did);
+                start = seg_start + segment.find(':').map_or(0, |c| c + 1);
+            }
+            (None, Some(_)) => {} // a comma inside the previous value
+            (None, None) => return err(format!("dimension `{segment}` is not `<id>:<value>`")),
+        }
+    }
+    if let Some(did) = pair_id {
+        out.push((did, &s[start..]));
+    }
+    for (i, (did, _)) in out.iter().enumerate() {
+        if out[..i].iter().any(|(d, _)| d == did) {
+            return err(format!("dimension id {did} appears twice"));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_time(token: &str, what: &str) -> Result<i64, LineError> {
+    token.parse::<i64>().or_else(|_| {
+        err(format!(
+            "{what} `{token}` is not an integer number of seconds"
+        ))
+    })
+}
+
+fn parse_event(id: i64, rest: &str) -> Result<EventLine<'_>, LineError> {
+    let (start, rest) = split_token(rest);
+    let (end, rest) = split_token(rest);
+    if start.is_empty() || end.is_empty() {
+        return err("an event needs a start time, an end time and a quoted message");
+    }
+    let start = parse_time(start, "start time")?;
+    let end = parse_time(end, "end time")?;
+    // A trailing S or A token is the scope; older scripts omit it.
+    let (rest, scope) = match rest.rsplit_once([' ', '\t']) {
+        Some((before, "S")) => (before.trim_end(), Scope::Server),
+        Some((before, "A")) => (before.trim_end(), Scope::Application),
+        _ => (rest, Scope::Server),
+    };
+    let Some(body) = rest.strip_prefix('"') else {
+        return err("the event message must be in double quotes");
+    };
+    if !body.ends_with('"') || body.is_empty() {
+        return err("the event message has no closing quote");
+    }
+    // The attributes keep their own unescaped quotes, so find the boundary `" "` before them.
+    let (message, attributes) = match find_attribute_boundary(body) {
+        Some((m_end, a_start)) => (&body[..m_end], &body[a_start..body.len() - 1]),
+        None => (&body[..body.len() - 1], ""),
+    };
+    Ok(EventLine {
+        id,
+        start,
+        end,
+        message,
+        attributes_json: attributes_json(attributes)?,
+        scope,
+    })
+}
+
+/// In `msg" "{...}"`, the end of the message and the start of the attributes' inner text.
+fn find_attribute_boundary(body: &str) -> Option<(usize, usize)> {
+    let bytes = body.as_bytes();
+    let mut candidate = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'"' || i + 1 >= bytes.len() {
+            continue;
+        }
+        let after = &body[i + 1..];
+        let trimmed = after.trim_start_matches([' ', '\t']);
+        if trimmed.len() == after.len() || !trimmed.starts_with('"') {
+            continue;
+        }
+        let a_start = body.len() - trimmed.len() + 1;
+        if a_start > body.len() - 1 {
+            continue;
+        }
+        // Prefer the boundary that opens a JSON object; keep the first plain one as a fallback.
+        if trimmed[1..].trim_start().starts_with('{') {
+            return Some((i, a_start));
+        }
+        candidate.get_or_insert((i, a_start));
+    }
+    candidate
+}
+
+fn attributes_json(raw: &str) -> Result<String, LineError> {
+    if raw.trim().is_empty() {
+        return Ok("{}".into());
+    }
+    let parsed = serde_json::from_str::<Value>(raw).or_else(|_| {
+        // Properly escaped JSON inside the quotes: `"{\"Exit code\":137}"`.
+        serde_json::from_str::<Value>(&raw.replace("\\\"", "\"").replace("\\\\", "\\"))
+    });
+    match parsed {
+        Ok(v @ Value::Object(_)) => Ok(v.to_string()),
+        _ => err(format!(
+            "event attributes `{}` are not a JSON object",
+            raw.chars().take(60).collect::<String>()
+        )),
+    }
+}
+
+/// A line the run could not deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineProblem {
+    /// 1-based line number in the run's stdout.
+    pub line: u64,
+    /// `LineInvalid`, `UnknownMetric`, `UnknownEvent` or `UnknownDimension`.
+    pub kind: DiagnosticKind,
+    /// `line N: <reason>: `<excerpt>``.
+    pub message: String,
+}
+
+/// A metric value before calctype.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The metric id.
+    pub metric_id: i64,
+    /// With declared names.
+    pub dimensions: Vec<Dimension>,
+    /// As printed.
+    pub value: f64,
+}
+
+/// An event with absolute times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedEvent {
+    /// The event id.
+    pub event_id: i64,
+    /// Unix seconds.
+    pub start_s: i64,
+    /// Unix seconds.
+    pub end_s: i64,
+    /// The message.
+    pub message: String,
+    /// Compact JSON object.
+    pub attributes_json: String,
+    /// Server or application.
+    pub scope: Scope,
+}
+
+/// Everything one data run printed, checked against the configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunData {
+    /// Valid metric lines in output order.
+    pub samples: Vec<Sample>,
+    /// Valid event lines in output order.
+    pub events: Vec<ResolvedEvent>,
+    /// The first rejected lines (up to the limit given to [`interpret`]).
+    pub problems: Vec<LineProblem>,
+    /// Rejected lines beyond that limit (counted, not described).
+    pub problems_omitted: u64,
+    /// Lines delivered.
+    pub lines_parsed: u64,
+    /// Lines rejected.
+    pub lines_rejected: u64,
+}
+
+/// Event time: 0 is the run's time, negative is seconds before it, positive is absolute.
+pub fn resolve_time(t: i64, run_s: i64) -> i64 {
+    match t {
+        0 => run_s,
+        t if t < 0 => run_s.saturating_add(t),
+        t => t,
+    }
+}
+
+/// Checks a data run's stdout against `config`. `run_time_ms` is the host time of the run;
+/// at most `max_problems` rejected lines are described, the rest counted.
+pub fn interpret(
+    output: &[u8],
+    config: &ScriptConfig,
+    run_time_ms: i64,
+    max_problems: usize,
+) -> RunData {
+    let mut data = RunData::default();
+    let run_s = run_time_ms.div_euclid(1000);
+    for (i, raw) in output.split(|&b| b == b'\n').enumerate() {
+        let line_no = i as u64 + 1;
+        let mut reject = |kind: DiagnosticKind, reason: String, text: &str| {
+            data.lines_rejected += 1;
+            if data.problems.len() < max_problems {
+                data.problems.push(LineProblem {
+                    line: line_no,
+                    kind,
+                    message: format!("line {line_no}: {reason}: {}", excerpt(text)),
+                });
+            } else {
+                data.problems_omitted += 1;
+            }
+        };
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => t,
+            Err(_) => {
+                if !raw.iter().all(u8::is_ascii_whitespace) {
+                    reject(
+                        DiagnosticKind::LineInvalid,
+                        "not valid UTF-8".into(),
+                        &String::from_utf8_lossy(raw),
+                    );
+                }
+                continue;
+            }
+        };
+        match parse_line(text) {
+            Ok(None) => {}
+            Err(LineError(reason)) => reject(DiagnosticKind::LineInvalid, reason, text),
+            Ok(Some(Line::Metric(m))) => {
+                let Some(def) = config.metric(m.id) else {
+                    reject(
+                        DiagnosticKind::UnknownMetric,
+                        format!("metric id {} is not declared by the configuration", m.id),
+                        text,
+                    );
+                    continue;
+                };
+                let mut dimensions = Vec::with_capacity(m.dimensions.len());
+                let mut unknown = None;
+                for (did, value) in &m.dimensions {
+                    match def.dimension(*did) {
+                        Some(d) => dimensions.push(Dimension {
+                            id: *did,
+                            name: d.name.clone(),
+                            value: (*value).to_string(),
+                        }),
+                        None => {
+                            unknown = Some(*did);
+                            break;
+                        }
+                    }
+                }
+                if let Some(did) = unknown {
+                    reject(
+                        DiagnosticKind::UnknownDimension,
+                        format!("dimension id {did} is not declared for metric {}", m.id),
+                        text,
+                    );
+                    continue;
+                }
+                data.lines_parsed += 1;
+                data.samples.push(Sample {
+                    metric_id: m.id,
+                    dimensions,
+                    value: m.value,
+                });
+            }
+            Ok(Some(Line::Event(e))) => {
+                if config.event(e.id).is_none() {
+                    reject(
+                        DiagnosticKind::UnknownEvent,
+                        format!("event id {} is not declared by the configuration", e.id),
+                        text,
+                    );
+                    continue;
+                }
+                data.lines_parsed += 1;
+                data.events.push(ResolvedEvent {
+                    event_id: e.id,
+                    start_s: resolve_time(e.start, run_s),
+                    end_s: resolve_time(e.end, run_s),
+                    message: e.message.to_string(),
+                    attributes_json: e.attributes_json,
+                    scope: e.scope,
+                });
+            }
+        }
+    }
+    data
+}

@@ -1,0 +1,4 @@
+//! The generic script protocol: configuration JSON (`-c`) and data lines (`-d`).
+
+pub mod config;
+pub mod data;

@@ -1,0 +1,255 @@
+//! The records gsp delivers to the host: configurations, metric samples, events and diagnostics.
+
+use std::sync::Arc;
+
+use crate::protocol::config::ScriptConfig;
+
+/// Identifies a registered script. Ids start at 1 and are never reused by a runtime;
+/// 0 names the runtime itself in diagnostics.
+pub type ScriptId = u64;
+
+/// One item of output, delivered in order per script by [`crate::Runtime::drain`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A successful configuration run.
+    Config(ConfigRecord),
+    /// One metric value from a data run, after its calctype.
+    Metric(MetricRecord),
+    /// One event from a data run.
+    Event(EventRecord),
+    /// A problem (or a notice) about a script or the runtime.
+    Diagnostic(Diagnostic),
+}
+
+impl Record {
+    /// The script the record belongs to (0 for runtime-wide diagnostics).
+    pub fn script_id(&self) -> ScriptId {
+        match self {
+            Record::Config(r) => r.script_id,
+            Record::Metric(r) => r.script_id,
+            Record::Event(r) => r.script_id,
+            Record::Diagnostic(r) => r.script_id,
+        }
+    }
+}
+
+/// Delivered after every successful configuration run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigRecord {
+    /// The script.
+    pub script_id: ScriptId,
+    /// The effective (clamped) configuration.
+    pub config: Arc<ScriptConfig>,
+}
+
+/// A dimension value on a metric sample.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dimension {
+    /// The dimension id as printed by the script.
+    pub id: i64,
+    /// The name the configuration declared for this id.
+    pub name: String,
+    /// The value, exactly as printed (never unescaped).
+    pub value: String,
+}
+
+/// One metric value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRecord {
+    /// The script.
+    pub script_id: ScriptId,
+    /// The metric id (`M<id>`).
+    pub metric_id: i64,
+    /// The declared metric name.
+    pub metric_name: String,
+    /// The host time (ms) of the tick that started the run.
+    pub time_ms: i64,
+    /// The value after calctype (a difference for `Difference` metrics).
+    pub value: f64,
+    /// Dimension values, in the order the line gave them.
+    pub dimensions: Vec<Dimension>,
+}
+
+/// Whether an event is attached to the server or the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Scope {
+    /// `S`, and the older form without a scope field.
+    Server = 0,
+    /// `A`.
+    Application = 1,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// The script.
+    pub script_id: ScriptId,
+    /// The event id (`E<id>`).
+    pub event_id: i64,
+    /// The declared event name.
+    pub event_name: String,
+    /// Start, absolute Unix seconds.
+    pub start_s: i64,
+    /// End, absolute Unix seconds.
+    pub end_s: i64,
+    /// The message.
+    pub message: String,
+    /// The attributes as a compact JSON object.
+    pub attributes_json: String,
+    /// Server or application.
+    pub scope: Scope,
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u32)]
+pub enum Severity {
+    /// A notice: a default was applied, nothing is wrong with the data.
+    Info = 0,
+    /// Something was wrong but data still flowed (a bad line, stderr output, a clamp).
+    Warning = 1,
+    /// A run produced no data (spawn failure, timeout, exit status, invalid configuration).
+    Error = 2,
+}
+
+/// What a diagnostic is about. Values are fixed: they are part of the C ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum DiagnosticKind {
+    /// The script could not be started (missing file, no execute bit, bad interpreter).
+    SpawnFailed = 1,
+    /// Configuration output was not a usable JSON document.
+    ConfigInvalid = 2,
+    /// The configuration run exceeded its timeout and was killed.
+    ConfigTimeout = 3,
+    /// Non-zero exit or death by signal; the output was not parsed.
+    ExitStatus = 4,
+    /// The data run exceeded maxruntime and was killed; its output was discarded.
+    Timeout = 5,
+    /// stdout exceeded the byte cap; the run was killed and its output discarded.
+    OutputTruncated = 6,
+    /// A data line that does not parse.
+    LineInvalid = 7,
+    /// A metric line whose id the configuration does not declare.
+    UnknownMetric = 8,
+    /// An event line whose id the configuration does not declare.
+    UnknownEvent = 9,
+    /// A dimension id the metric does not declare.
+    UnknownDimension = 10,
+    /// A run was due while the previous one was still going; the due run was skipped.
+    Overrun = 11,
+    /// A configuration value was missing or out of range and was replaced.
+    ValueClamped = 12,
+    /// The record queue was full; this many records were dropped.
+    RecordsDropped = 13,
+    /// The script wrote to stderr (exit status 0).
+    Stderr = 14,
+}
+
+/// A problem or notice, always with a human-readable message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// The script (0: the runtime itself).
+    pub script_id: ScriptId,
+    /// How serious.
+    pub severity: Severity,
+    /// What about.
+    pub kind: DiagnosticKind,
+    /// The exit code, where one applies.
+    pub exit_code: Option<i32>,
+    /// The terminating signal, where one applies.
+    pub signal: Option<i32>,
+    /// The 1-based output line at fault, where one applies.
+    pub line: Option<u64>,
+    /// What happened, naming the line and an excerpt where a line is at fault.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic without exit status or line.
+    pub fn new(
+        script_id: ScriptId,
+        severity: Severity,
+        kind: DiagnosticKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            script_id,
+            severity,
+            kind,
+            exit_code: None,
+            signal: None,
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl Record {
+    /// The record as one JSON object (the `gsp run` JSON-lines format).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Record::Config(c) => json!({
+                "type": "config",
+                "script": c.script_id,
+                "config": serde_json::from_str::<serde_json::Value>(&c.config.json)
+                    .unwrap_or(serde_json::Value::Null),
+            }),
+            Record::Metric(m) => json!({
+                "type": "metric",
+                "script": m.script_id,
+                "id": m.metric_id,
+                "name": m.metric_name,
+                "time_ms": m.time_ms,
+                "value": m.value,
+                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": d.name, "value": d.value})).collect::<Vec<_>>(),
+            }),
+            Record::Event(e) => json!({
+                "type": "event",
+                "script": e.script_id,
+                "id": e.event_id,
+                "name": e.event_name,
+                "start": e.start_s,
+                "end": e.end_s,
+                "message": e.message,
+                "attributes": serde_json::from_str::<serde_json::Value>(&e.attributes_json)
+                    .unwrap_or(serde_json::Value::Null),
+                "scope": match e.scope { Scope::Server => "S", Scope::Application => "A" },
+            }),
+            Record::Diagnostic(d) => json!({
+                "type": "diagnostic",
+                "script": d.script_id,
+                "severity": format!("{:?}", d.severity).to_lowercase(),
+                "kind": d.kind.name(),
+                "exit_code": d.exit_code,
+                "signal": d.signal,
+                "line": d.line,
+                "message": d.message,
+            }),
+        }
+    }
+}
+
+impl DiagnosticKind {
+    /// A stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagnosticKind::SpawnFailed => "spawn_failed",
+            DiagnosticKind::ConfigInvalid => "config_invalid",
+            DiagnosticKind::ConfigTimeout => "config_timeout",
+            DiagnosticKind::ExitStatus => "exit_status",
+            DiagnosticKind::Timeout => "timeout",
+            DiagnosticKind::OutputTruncated => "output_truncated",
+            DiagnosticKind::LineInvalid => "line_invalid",
+            DiagnosticKind::UnknownMetric => "unknown_metric",
+            DiagnosticKind::UnknownEvent => "unknown_event",
+            DiagnosticKind::UnknownDimension => "unknown_dimension",
+            DiagnosticKind::Overrun => "overrun",
+            DiagnosticKind::ValueClamped => "value_clamped",
+            DiagnosticKind::RecordsDropped => "records_dropped",
+            DiagnosticKind::Stderr => "stderr",
+        }
+    }
+}

@@ -1,0 +1,935 @@
+//! The runtime: registered scripts, the host-driven tick, worker threads that spawn runs and turn
+//! finished runs into records, and the drain.
+//!
+//! Lock order: `state`, then the record queue. No lock is held while the host's drain callback runs.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::cmdline::CommandLine;
+use crate::difference::DifferenceState;
+use crate::exec::{self, EnvBlock, ExitStatus};
+use crate::protocol::config::{parse_config, Calctype, ConfigLimits, ScriptConfig};
+use crate::protocol::data::interpret;
+use crate::queue::RecordQueue;
+use crate::reactor::{EndReason, Finished, Reactor, RunLimits};
+use crate::record::{
+    ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord, Record, ScriptId, Severity,
+};
+use crate::schedule::{Decision, Mode, Schedule};
+
+/// Bad lines described individually per run; the rest are counted in one diagnostic.
+pub const MAX_LINE_DIAGNOSTICS_PER_RUN: usize = 20;
+
+/// Runtime settings. [`Options::default`] gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Threads that spawn runs and parse their output (default 2). I/O uses one more thread.
+    pub worker_threads: usize,
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 256).
+    pub max_concurrent_runs: usize,
+    /// stdout cap per run; a run over it is killed (default 4 MiB).
+    pub max_stdout_bytes: usize,
+    /// stderr kept per run for diagnostics: the last bytes (default 4 KiB).
+    pub stderr_tail_bytes: usize,
+    /// Records held for the host; overflow is dropped and reported (default 65536).
+    pub queue_capacity: usize,
+    /// Configuration runs are killed after this (default 1000 ms).
+    pub config_timeout_ms: u32,
+    /// Cap for, and default of, a script's `maxruntime` (default 50000 ms).
+    pub max_runtime_ms: u32,
+    /// Lowest `period` a script may ask for (default 60 s).
+    pub min_period_s: u32,
+    /// Between SIGTERM and SIGKILL when a run is killed (default 500 ms).
+    pub kill_grace_ms: u32,
+    /// Variables added to (or replacing those of) the host's environment for scripts.
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            worker_threads: 2,
+            max_concurrent_runs: 256,
+            max_stdout_bytes: 4 * 1024 * 1024,
+            stderr_tail_bytes: 4096,
+            queue_capacity: 65_536,
+            config_timeout_ms: 1000,
+            max_runtime_ms: 50_000,
+            min_period_s: 60,
+            kill_grace_ms: 500,
+            extra_env: Vec::new(),
+        }
+    }
+}
+
+/// Errors of the runtime API; each maps to one C status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// An argument is malformed; the message says how.
+    InvalidArgument(String),
+    /// No script with that id.
+    NotFound,
+    /// The call is not allowed now (a drain from inside a drain callback).
+    Busy,
+    /// An operating-system failure while creating the runtime.
+    Internal(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            Error::NotFound => f.write_str("no such script"),
+            Error::Busy => f.write_str("busy: drain called from inside a drain callback"),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// One script's progress. Counts include failed runs; records of a counted run are queued.
+#[derive(Debug, Clone)]
+pub struct ScriptState {
+    /// Configuration runs finished.
+    pub config_runs_done: u64,
+    /// Data runs finished.
+    pub data_runs_done: u64,
+    /// The configuration in force.
+    pub config: Option<Arc<ScriptConfig>>,
+    /// Whether a run is in flight.
+    pub running: bool,
+}
+
+/// Counters since the runtime was created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Processes spawned.
+    pub runs_started: u64,
+    /// Runs that exited 0 with usable output.
+    pub runs_succeeded: u64,
+    /// Spawn failures, non-zero exits, invalid configurations.
+    pub runs_failed: u64,
+    /// Runs killed at their deadline.
+    pub runs_timed_out: u64,
+    /// Runs killed for other reasons (output cap, removal).
+    pub runs_killed: u64,
+    /// Data lines delivered.
+    pub lines_parsed: u64,
+    /// Data lines rejected.
+    pub lines_rejected: u64,
+    /// Records ever queued.
+    pub records_queued: u64,
+    /// Records dropped because the queue was full.
+    pub records_dropped: u64,
+    /// Runs started and not yet finished (including those waiting for a slot).
+    pub runs_in_flight: u64,
+    /// Scripts registered now.
+    pub scripts: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    started: AtomicU64,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    timed_out: AtomicU64,
+    killed: AtomicU64,
+    lines_parsed: AtomicU64,
+    lines_rejected: AtomicU64,
+}
+
+fn bump(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+struct Script {
+    command: CommandLine,
+    /// Finished configuration and data runs, whatever their outcome.
+    runs_done: [u64; 2],
+    schedule: Schedule,
+    config: Option<Arc<ScriptConfig>>,
+    difference: DifferenceState,
+}
+
+struct RunInfo {
+    script_id: ScriptId,
+    mode: Mode,
+    generation: u64,
+    host_ms: i64,
+    command: CommandLine,
+    /// The configuration in force when a data run started.
+    config: Option<Arc<ScriptConfig>>,
+    cancelled: bool,
+    /// Set once the process exists (so cancelling must kill it).
+    pid: Option<libc::pid_t>,
+}
+
+#[derive(Default)]
+struct State {
+    scripts: BTreeMap<ScriptId, Script>,
+    next_script_id: ScriptId,
+    runs: HashMap<u64, RunInfo>,
+    next_run_id: u64,
+    waiting: VecDeque<u64>,
+    spawning_or_running: usize,
+    shutting_down: bool,
+}
+
+enum Job {
+    Spawn(u64),
+    Finished(Finished),
+}
+
+#[derive(Default)]
+struct Jobs {
+    queue: Mutex<(VecDeque<Job>, bool)>,
+    ready: Condvar,
+}
+
+impl Jobs {
+    fn push(&self, job: Job) {
+        let mut q = self.queue.lock();
+        if !q.1 {
+            q.0.push_back(job);
+            self.ready.notify_one();
+        }
+    }
+
+    fn pop(&self) -> Option<Job> {
+        let mut q = self.queue.lock();
+        loop {
+            if q.1 {
+                return None;
+            }
+            if let Some(job) = q.0.pop_front() {
+                return Some(job);
+            }
+            self.ready.wait(&mut q);
+        }
+    }
+
+    fn close(&self) {
+        self.queue.lock().1 = true;
+        self.ready.notify_all();
+    }
+}
+
+struct Inner {
+    options: Options,
+    limits: ConfigLimits,
+    env: EnvBlock,
+    devnull: OwnedFd,
+    state: Mutex<State>,
+    queue: RecordQueue,
+    counters: Counters,
+    jobs: Arc<Jobs>,
+    reactor: Reactor,
+    drain_lock: Mutex<()>,
+    drain_owner: AtomicU64,
+}
+
+/// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
+/// [`Runtime::drain`] records. Every method takes `&self` and may be called from any thread.
+pub struct Runtime {
+    inner: Arc<Inner>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+thread_local! {
+    static THREAD_TOKEN: u64 = {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    };
+}
+
+fn thread_token() -> u64 {
+    THREAD_TOKEN.with(|t| *t)
+}
+
+impl Runtime {
+    /// Creates a runtime and starts its threads. The host's environment is captured now.
+    pub fn new(options: Options) -> Result<Runtime, Error> {
+        if options.worker_threads == 0 || options.worker_threads > 64 {
+            return Err(Error::InvalidArgument(
+                "worker_threads must be between 1 and 64".into(),
+            ));
+        }
+        if options.max_concurrent_runs == 0 || options.max_stdout_bytes == 0 {
+            return Err(Error::InvalidArgument(
+                "max_concurrent_runs and max_stdout_bytes must be positive".into(),
+            ));
+        }
+        if options.config_timeout_ms == 0
+            || options.max_runtime_ms == 0
+            || options.min_period_s == 0
+        {
+            return Err(Error::InvalidArgument(
+                "config_timeout_ms, max_runtime_ms and min_period_s must be positive".into(),
+            ));
+        }
+        let env = EnvBlock::inherit_with(&options.extra_env)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let devnull =
+            exec::open_devnull().map_err(|e| Error::Internal(format!("/dev/null: {e}")))?;
+        let jobs = Arc::new(Jobs::default());
+        let finished_jobs = jobs.clone();
+        let reactor = Reactor::start(
+            Box::new(move |f| finished_jobs.push(Job::Finished(f))),
+            Duration::from_millis(u64::from(options.kill_grace_ms)),
+            options.stderr_tail_bytes,
+        )
+        .map_err(|e| Error::Internal(format!("cannot start the I/O thread: {e}")))?;
+        let inner = Arc::new(Inner {
+            limits: ConfigLimits {
+                max_runtime_ms: options.max_runtime_ms,
+                min_period_s: options.min_period_s,
+            },
+            queue: RecordQueue::new(options.queue_capacity),
+            options,
+            env,
+            devnull,
+            state: Mutex::new(State {
+                next_script_id: 1,
+                ..State::default()
+            }),
+            counters: Counters::default(),
+            jobs,
+            reactor,
+            drain_lock: Mutex::new(()),
+            drain_owner: AtomicU64::new(0),
+        });
+        let mut workers = Vec::new();
+        for i in 0..inner.options.worker_threads {
+            let w = inner.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("gsp-worker-{i}"))
+                .spawn(move || {
+                    while let Some(job) = w.jobs.pop() {
+                        match job {
+                            Job::Spawn(run) => w.spawn_run(run),
+                            Job::Finished(f) => w.finish_run(f),
+                        }
+                    }
+                });
+            match spawned {
+                Ok(h) => workers.push(h),
+                Err(e) => {
+                    let rt = Runtime {
+                        inner,
+                        workers: Mutex::new(workers),
+                    };
+                    rt.shutdown();
+                    return Err(Error::Internal(format!(
+                        "cannot start a worker thread: {e}"
+                    )));
+                }
+            }
+        }
+        Ok(Runtime {
+            inner,
+            workers: Mutex::new(workers),
+        })
+    }
+
+    /// Registers a script command line; its configuration runs at the next tick.
+    pub fn add_script(&self, command_line: &str) -> Result<ScriptId, Error> {
+        let command = CommandLine::parse(command_line).map_err(Error::InvalidArgument)?;
+        let mut st = self.inner.state.lock();
+        let id = st.next_script_id;
+        st.next_script_id += 1;
+        st.scripts.insert(
+            id,
+            Script {
+                command,
+                runs_done: [0, 0],
+                schedule: Schedule::new(),
+                config: None,
+                difference: DifferenceState::default(),
+            },
+        );
+        Ok(id)
+    }
+
+    /// Unregisters a script, killing its running process group. Its queued records stay queued.
+    pub fn remove_script(&self, id: ScriptId) -> Result<(), Error> {
+        let mut st = self.inner.state.lock();
+        st.scripts.remove(&id).ok_or(Error::NotFound)?;
+        for (&run, info) in st.runs.iter_mut().filter(|(_, i)| i.script_id == id) {
+            info.cancelled = true;
+            if info.pid.is_some() {
+                self.inner.reactor.cancel(run);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs configuration mode again at the next tick (the script changed).
+    pub fn reconfigure(&self, id: ScriptId) -> Result<(), Error> {
+        let mut st = self.inner.state.lock();
+        st.scripts
+            .get_mut(&id)
+            .ok_or(Error::NotFound)?
+            .schedule
+            .reconfigure();
+        Ok(())
+    }
+
+    /// Starts every run due at host time `now_ms`. Never blocks on a script.
+    pub fn tick(&self, now_ms: i64) {
+        let inner = &*self.inner;
+        let mut diags = Vec::new();
+        let mut st = inner.state.lock();
+        if st.shutting_down {
+            return;
+        }
+        let mut starts = Vec::new();
+        for (&id, script) in st.scripts.iter_mut() {
+            match script.schedule.poll(now_ms) {
+                Decision::Idle => {}
+                Decision::Overrun => diags.push(Record::Diagnostic(Diagnostic::new(
+                    id,
+                    Severity::Warning,
+                    DiagnosticKind::Overrun,
+                    format!(
+                        "`{}` was due again while its previous run is still going; this run is skipped",
+                        script.command.text
+                    ),
+                ))),
+                Decision::Start(mode) => starts.push(RunInfo {
+                    script_id: id,
+                    mode,
+                    generation: script.schedule.generation(),
+                    host_ms: now_ms,
+                    command: script.command.clone(),
+                    config: script.config.clone(),
+                    cancelled: false,
+                    pid: None,
+                }),
+            }
+        }
+        for info in starts {
+            let run = st.next_run_id;
+            st.next_run_id += 1;
+            st.runs.insert(run, info);
+            st.waiting.push_back(run);
+        }
+        inner.start_waiting(&mut st);
+        drop(st);
+        inner.queue.push_all(diags);
+    }
+
+    /// Where a script stands, for hosts that wait for runs to finish (e.g. `gsp run --once`).
+    pub fn script_state(&self, id: ScriptId) -> Result<ScriptState, Error> {
+        let st = self.inner.state.lock();
+        let s = st.scripts.get(&id).ok_or(Error::NotFound)?;
+        Ok(ScriptState {
+            config_runs_done: s.runs_done[Mode::Config as usize],
+            data_runs_done: s.runs_done[Mode::Data as usize],
+            config: s.config.clone(),
+            running: s.schedule.running().is_some(),
+        })
+    }
+
+    /// Blocks until records are pending or `timeout` passes; returns how many are pending.
+    pub fn wait(&self, timeout: Duration) -> usize {
+        self.inner.queue.wait(timeout)
+    }
+
+    /// Records pending now.
+    pub fn pending(&self) -> usize {
+        self.inner.queue.len()
+    }
+
+    /// Calls `f` for up to `max` queued records (those pending when the call starts), in order per
+    /// script, on the calling thread, with no internal lock held. `f` may call any method except
+    /// `drain`, which then returns [`Error::Busy`].
+    pub fn drain(&self, max: usize, mut f: impl FnMut(&Record)) -> Result<usize, Error> {
+        let me = thread_token();
+        let inner = &*self.inner;
+        if inner.drain_owner.load(Ordering::Acquire) == me {
+            return Err(Error::Busy);
+        }
+        let _serial = inner.drain_lock.lock();
+        inner.drain_owner.store(me, Ordering::Release);
+        struct Owner<'a>(&'a AtomicU64);
+        impl Drop for Owner<'_> {
+            fn drop(&mut self) {
+                self.0.store(0, Ordering::Release);
+            }
+        }
+        let _owner = Owner(&inner.drain_owner);
+        let limit = max.min(inner.queue.len());
+        let mut delivered = 0;
+        while delivered < limit {
+            let batch = inner.queue.pop_batch((limit - delivered).min(256));
+            if batch.is_empty() {
+                break;
+            }
+            for record in &batch {
+                delivered += 1;
+                f(record);
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// Whether the calling thread is inside this runtime's drain callback.
+    pub fn in_drain_callback(&self) -> bool {
+        self.inner.drain_owner.load(Ordering::Acquire) == thread_token()
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> Stats {
+        let inner = &*self.inner;
+        let c = &inner.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let st = inner.state.lock();
+        Stats {
+            runs_started: get(&c.started),
+            runs_succeeded: get(&c.succeeded),
+            runs_failed: get(&c.failed),
+            runs_timed_out: get(&c.timed_out),
+            runs_killed: get(&c.killed),
+            lines_parsed: get(&c.lines_parsed),
+            lines_rejected: get(&c.lines_rejected),
+            records_queued: inner.queue.queued_total(),
+            records_dropped: inner.queue.dropped_total(),
+            runs_in_flight: st.runs.len() as u64,
+            scripts: st.scripts.len() as u64,
+        }
+    }
+
+    /// Kills and reaps every running script and joins gsp's threads. Idempotent; also done on drop.
+    pub fn shutdown(&self) {
+        self.inner.state.lock().shutting_down = true;
+        self.inner.queue.close();
+        self.inner.jobs.close();
+        for w in std::mem::take(&mut *self.workers.lock()) {
+            let _ = w.join();
+        }
+        self.inner.reactor.shutdown();
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn exit_text(status: ExitStatus) -> String {
+    match status {
+        ExitStatus::Code(c) => format!("exited with status {c}"),
+        ExitStatus::Signal(s) => format!("was killed by signal {s} ({})", signal_name(s)),
+        ExitStatus::Unknown => "ended with an unknown status".into(),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        _ => "signal",
+    }
+}
+
+fn stderr_suffix(f: &Finished) -> String {
+    if f.stderr_tail.is_empty() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&f.stderr_tail);
+    let text = text.trim();
+    if f.stderr_total > f.stderr_tail.len() as u64 {
+        format!(
+            "; stderr (last {} of {} bytes): …{text}",
+            f.stderr_tail.len(),
+            f.stderr_total
+        )
+    } else {
+        format!("; stderr: {text}")
+    }
+}
+
+impl Inner {
+    /// Moves waiting runs to the workers while concurrency allows.
+    fn start_waiting(&self, st: &mut State) {
+        while st.spawning_or_running < self.options.max_concurrent_runs {
+            let Some(run) = st.waiting.pop_front() else {
+                break;
+            };
+            st.spawning_or_running += 1;
+            self.jobs.push(Job::Spawn(run));
+        }
+    }
+
+    /// Ends a run that produced no result (cancelled, or the runtime is shutting down).
+    fn abandon(&self, run: u64) {
+        let mut st = self.state.lock();
+        if let Some(info) = self.release(&mut st, run) {
+            if let Some(s) = st.scripts.get_mut(&info.script_id) {
+                s.schedule.run_abandoned();
+            }
+        }
+    }
+
+    /// Ends a run's bookkeeping and frees its concurrency slot.
+    fn release(&self, st: &mut State, run: u64) -> Option<RunInfo> {
+        let info = st.runs.remove(&run);
+        st.spawning_or_running -= 1;
+        self.start_waiting(st);
+        info
+    }
+
+    fn spawn_run(&self, run: u64) {
+        let (argv, timeout_ms) = {
+            let st = self.state.lock();
+            let stop = st.shutting_down;
+            let Some(info) = st.runs.get(&run).filter(|i| !i.cancelled && !stop) else {
+                drop(st);
+                self.abandon(run);
+                return;
+            };
+            let timeout = match (info.mode, &info.config) {
+                (Mode::Data, Some(c)) => c.max_runtime_ms,
+                (Mode::Data, None) => self.options.max_runtime_ms,
+                (Mode::Config, _) => self.options.config_timeout_ms,
+            };
+            (info.command.argv(info.mode).clone(), timeout)
+        };
+        let started = Instant::now();
+        let spawned = exec::resolve_program(&argv[0], &self.env)
+            .and_then(|program| exec::spawn(&program, &argv, &self.env, self.devnull.as_raw_fd()));
+        let mut st = self.state.lock();
+        match spawned {
+            Ok(child) => {
+                bump(&self.counters.started, 1);
+                let pid = child.pid;
+                let stop = st.shutting_down;
+                let info = st
+                    .runs
+                    .get_mut(&run)
+                    .expect("run is only removed by its worker");
+                if info.cancelled || stop {
+                    drop(st);
+                    exec::kill_group(pid, libc::SIGKILL);
+                    exec::reap(pid);
+                    bump(&self.counters.killed, 1);
+                    self.abandon(run);
+                    return;
+                }
+                info.pid = Some(pid);
+                let limits = RunLimits {
+                    timeout: Duration::from_millis(u64::from(timeout_ms)),
+                    max_stdout: self.options.max_stdout_bytes,
+                };
+                self.reactor.add(run, child, limits, started);
+            }
+            Err(e) => {
+                bump(&self.counters.failed, 1);
+                let Some(info) = self.release(&mut st, run) else {
+                    return;
+                };
+                let program = exec::program_path(&argv[0]);
+                let diag = Diagnostic {
+                    exit_code: None,
+                    signal: None,
+                    line: None,
+                    ..Diagnostic::new(
+                        info.script_id,
+                        Severity::Error,
+                        DiagnosticKind::SpawnFailed,
+                        format!(
+                            "cannot start `{}` ({}): {} [{}]",
+                            info.command.text,
+                            program.display(),
+                            e.explanation,
+                            e.error
+                        ),
+                    )
+                };
+                if let Some(s) = st.scripts.get_mut(&info.script_id) {
+                    s.schedule_failed(&info);
+                    self.queue.push(Record::Diagnostic(diag));
+                }
+            }
+        }
+    }
+
+    fn finish_run(&self, f: Finished) {
+        let mut st = self.state.lock();
+        let Some(info) = self.release(&mut st, f.run) else {
+            return;
+        };
+        let script_gone = !st.scripts.contains_key(&info.script_id);
+        if f.reason == EndReason::Cancelled || info.cancelled || script_gone {
+            bump(&self.counters.killed, 1);
+            if let Some(s) = st.scripts.get_mut(&info.script_id) {
+                s.schedule.run_abandoned();
+            }
+            return;
+        }
+        // Parsing needs no lock; the script's next run cannot start before we record this one.
+        drop(st);
+        let id = info.script_id;
+        let what = format!("`{} {}`", info.command.text, info.mode.flag());
+        let mut records = Vec::new();
+        let failure = match (f.reason, f.status) {
+            (EndReason::Timeout, _) => {
+                bump(&self.counters.timed_out, 1);
+                Some(match info.mode {
+                    Mode::Config => Diagnostic::new(
+                        id,
+                        Severity::Error,
+                        DiagnosticKind::ConfigTimeout,
+                        format!(
+                            "{what} did not finish within {} ms and was killed; configuration mode must return quickly",
+                            self.options.config_timeout_ms
+                        ),
+                    ),
+                    Mode::Data => Diagnostic::new(
+                        id,
+                        Severity::Error,
+                        DiagnosticKind::Timeout,
+                        format!(
+                            "{what} ran past its maxruntime of {} ms and was killed; its output was discarded{}",
+                            info.config.as_ref().map_or(self.options.max_runtime_ms, |c| c.max_runtime_ms),
+                            stderr_suffix(&f)
+                        ),
+                    ),
+                })
+            }
+            (EndReason::OutputCap, _) => {
+                bump(&self.counters.killed, 1);
+                Some(Diagnostic::new(
+                    id,
+                    Severity::Error,
+                    DiagnosticKind::OutputTruncated,
+                    format!(
+                        "{what} printed more than {} bytes to stdout and was killed; its output was discarded",
+                        self.options.max_stdout_bytes
+                    ),
+                ))
+            }
+            (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(id, &what, &f)),
+            (_, ExitStatus::Signal(_)) => Some(self.exit_failure(id, &what, &f)),
+            _ => None,
+        };
+        if failure.is_none() && f.stderr_total > 0 {
+            records.push(Record::Diagnostic(Diagnostic::new(
+                id,
+                Severity::Warning,
+                DiagnosticKind::Stderr,
+                format!("{what} exited 0 but wrote to stderr{}", stderr_suffix(&f)),
+            )));
+        }
+        let mut st = self.state.lock();
+        let Some(script) = st.scripts.get_mut(&id) else {
+            return;
+        };
+        match failure {
+            Some(diag) => {
+                script.schedule_failed(&info);
+                records.push(Record::Diagnostic(diag));
+            }
+            None => match info.mode {
+                Mode::Config => self.apply_config(id, script, &info, &f.stdout, &mut records),
+                Mode::Data => self.apply_data(id, script, &info, &f.stdout, &mut records),
+            },
+        }
+        self.queue.push_all(records);
+    }
+
+    fn exit_failure(&self, id: ScriptId, what: &str, f: &Finished) -> Diagnostic {
+        bump(&self.counters.failed, 1);
+        let (exit_code, signal) = match f.status {
+            ExitStatus::Code(c) => (Some(c), None),
+            ExitStatus::Signal(s) => (None, Some(s)),
+            ExitStatus::Unknown => (None, None),
+        };
+        let mut hint = "";
+        if exit_code == Some(127) && f.stderr_tail.contains(&b'\r') {
+            hint = " (the script has CRLF line endings: its #! interpreter name ends in \\r; convert it with dos2unix)";
+        }
+        Diagnostic {
+            exit_code,
+            signal,
+            ..Diagnostic::new(
+                id,
+                Severity::Error,
+                DiagnosticKind::ExitStatus,
+                format!(
+                    "{what} {}; its output was not parsed{hint}{}",
+                    exit_text(f.status),
+                    stderr_suffix(f)
+                ),
+            )
+        }
+    }
+
+    fn apply_config(
+        &self,
+        id: ScriptId,
+        script: &mut Script,
+        info: &RunInfo,
+        stdout: &[u8],
+        records: &mut Vec<Record>,
+    ) {
+        match parse_config(stdout, self.limits) {
+            Err(e) => {
+                bump(&self.counters.failed, 1);
+                script.schedule_failed(info);
+                records.push(Record::Diagnostic(Diagnostic::new(
+                    id,
+                    Severity::Error,
+                    DiagnosticKind::ConfigInvalid,
+                    format!("`{} -c`: {e}", info.command.text),
+                )));
+            }
+            Ok((config, notes)) => {
+                bump(&self.counters.succeeded, 1);
+                script.count_done(Mode::Config);
+                records.extend(notes.into_iter().map(|n| {
+                    Record::Diagnostic(Diagnostic::new(id, n.severity, n.kind, n.message))
+                }));
+                if !script
+                    .schedule
+                    .config_succeeded(info.generation, config.period_s)
+                {
+                    return; // reconfigured meanwhile: a newer configuration run follows
+                }
+                if script
+                    .config
+                    .as_ref()
+                    .is_some_and(|old| old.json != config.json)
+                {
+                    script.difference.clear();
+                }
+                let config = Arc::new(config);
+                script.config = Some(config.clone());
+                records.push(Record::Config(ConfigRecord {
+                    script_id: id,
+                    config,
+                }));
+            }
+        }
+    }
+
+    fn apply_data(
+        &self,
+        id: ScriptId,
+        script: &mut Script,
+        info: &RunInfo,
+        stdout: &[u8],
+        records: &mut Vec<Record>,
+    ) {
+        script.schedule.data_finished();
+        script.count_done(Mode::Data);
+        let Some(config) = info.config.as_ref() else {
+            return;
+        };
+        let data = interpret(stdout, config, info.host_ms, MAX_LINE_DIAGNOSTICS_PER_RUN);
+        bump(&self.counters.succeeded, 1);
+        bump(&self.counters.lines_parsed, data.lines_parsed);
+        bump(&self.counters.lines_rejected, data.lines_rejected);
+        // Baselines from another configuration would give meaningless differences.
+        let same_config = script
+            .config
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, config));
+        script.difference.begin_run();
+        for s in data.samples {
+            let Some(def) = config.metric(s.metric_id) else {
+                continue;
+            };
+            let value = match def.calctype {
+                Calctype::Difference if same_config => {
+                    match script
+                        .difference
+                        .apply(s.metric_id, def.datatype, &s.dimensions, s.value)
+                    {
+                        Some(v) => v,
+                        None => continue,
+                    }
+                }
+                Calctype::Difference => continue,
+                Calctype::Instant | Calctype::Average => s.value,
+            };
+            records.push(Record::Metric(MetricRecord {
+                script_id: id,
+                metric_id: s.metric_id,
+                metric_name: def.name.clone(),
+                time_ms: info.host_ms,
+                value,
+                dimensions: s.dimensions,
+            }));
+        }
+        script.difference.end_run();
+        for e in data.events {
+            let event_name = config
+                .event(e.event_id)
+                .map(|d| d.name.clone())
+                .unwrap_or_default();
+            records.push(Record::Event(EventRecord {
+                script_id: id,
+                event_id: e.event_id,
+                event_name,
+                start_s: e.start_s,
+                end_s: e.end_s,
+                message: e.message,
+                attributes_json: e.attributes_json,
+                scope: e.scope,
+            }));
+        }
+        for p in data.problems {
+            records.push(Record::Diagnostic(Diagnostic {
+                line: Some(p.line),
+                ..Diagnostic::new(id, Severity::Warning, p.kind, p.message)
+            }));
+        }
+        if data.problems_omitted > 0 {
+            records.push(Record::Diagnostic(Diagnostic::new(
+                id,
+                Severity::Warning,
+                DiagnosticKind::LineInvalid,
+                format!(
+                    "{} more lines of `{} -d` were rejected (only the first {MAX_LINE_DIAGNOSTICS_PER_RUN} are described)",
+                    data.problems_omitted, info.command.text
+                ),
+            )));
+        }
+    }
+}
+
+impl Script {
+    /// A run failed (spawn, exit status, timeout, invalid configuration).
+    fn schedule_failed(&mut self, info: &RunInfo) {
+        self.count_done(info.mode);
+        match info.mode {
+            Mode::Config => self.schedule.config_failed(info.generation, info.host_ms),
+            Mode::Data => self.schedule.data_finished(),
+        }
+    }
+}
+
+impl Script {
+    fn count_done(&mut self, mode: Mode) {
+        self.runs_done[mode as usize] += 1;
+    }
+}

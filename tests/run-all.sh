@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust (fmt, clippy, unit and integration tests), the header
+# drift check, the C examples under AddressSanitizer/UBSan, and the language bindings.
+# Usage: bash tests/run-all.sh        (from anywhere; installs what it needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==== %s\n' "$*"; }
+
+step "rustfmt and clippy"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
+step "build (regenerates include/gsp.h)"
+cargo build --release
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  if ! git diff --exit-code -- include/gsp.h; then
+    echo "include/gsp.h changed when regenerated: commit the new header" >&2
+    exit 1
+  fi
+fi
+
+step "Rust tests"
+cargo test --release
+
+step "C examples under AddressSanitizer and UndefinedBehaviorSanitizer"
+make -C c-examples clean asan
+c-examples/api_test-asan tests/scripts
+out=$(c-examples/host-asan --ticks 3 examples/scripts/load.sh 'sh examples/scripts/disk.sh')
+echo "$out"
+grep -q '^CONFIG script=1 ' <<<"$out"
+grep -q '^METRIC script=1 id=1 ' <<<"$out"
+grep -q '^METRIC script=2 id=1 .*mount=' <<<"$out"
+
+for extra in tests/bindings-*.sh; do
+  [ -e "$extra" ] || continue
+  step "$extra"
+  bash "$extra"
+done
+
+step "all tests passed"
