@@ -380,6 +380,16 @@ pub fn explain_spawn_error(program: &Path, errno: i32) -> String {
     }
 }
 
+/// Whether `program` starts with a `#!` line ending in CR (a file saved with CRLF line endings).
+pub fn shebang_has_crlf(program: &Path) -> bool {
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(program)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let first_line = head[..n].split(|&b| b == b'\n').next().unwrap_or_default();
+    first_line.starts_with(b"#!") && first_line.ends_with(b"\r")
+}
+
 /// The interpreter named by a `#!` line, if the file starts with one.
 fn shebang(head: &[u8]) -> Option<String> {
     let rest = head.strip_prefix(b"#!")?;

@@ -727,8 +727,8 @@ impl Inner {
                     ),
                 ))
             }
-            (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(id, &what, &f)),
-            (_, ExitStatus::Signal(_)) => Some(self.exit_failure(id, &what, &f)),
+            (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(&info, &what, &f)),
+            (_, ExitStatus::Signal(_)) => Some(self.exit_failure(&info, &what, &f)),
             _ => None,
         };
         if failure.is_none() && f.stderr_total > 0 {
@@ -756,7 +756,8 @@ impl Inner {
         self.queue.push_all(records);
     }
 
-    fn exit_failure(&self, id: ScriptId, what: &str, f: &Finished) -> Diagnostic {
+    fn exit_failure(&self, info: &RunInfo, what: &str, f: &Finished) -> Diagnostic {
+        let id = info.script_id;
         bump(&self.counters.failed, 1);
         let (exit_code, signal) = match f.status {
             ExitStatus::Code(c) => (Some(c), None),
@@ -764,7 +765,8 @@ impl Inner {
             ExitStatus::Unknown => (None, None),
         };
         let mut hint = "";
-        if exit_code == Some(127) && f.stderr_tail.contains(&b'\r') {
+        let program = exec::program_path(&info.command.argv(info.mode)[0]);
+        if exit_code == Some(127) && exec::shebang_has_crlf(&program) {
             hint = " (the script has CRLF line endings: its #! interpreter name ends in \\r; convert it with dos2unix)";
         }
         Diagnostic {

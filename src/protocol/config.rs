@@ -507,16 +507,27 @@ fn parse_metric(
 ) -> Option<MetricDef> {
     let id = entry_id("metrics", i, obj, notes)?;
     let datatype_name = as_text(obj.get("datatype"));
-    let datatype = Datatype::from_name(&datatype_name).unwrap_or_else(|| {
-        notes.push(ConfigNote {
-            severity: Severity::Warning,
-            kind: DiagnosticKind::ValueClamped,
-            message: format!(
-                "metric {id}: datatype `{datatype_name}` is not one of DOUBLE, GAUGE, COUNT, COUNTER, LONG, HISTOGRAM, BINARY; kept as UNKNOWN"
-            ),
-        });
-        Datatype::Unknown
-    });
+    let datatype = match Datatype::from_name(&datatype_name) {
+        Some(d) => d,
+        None if datatype_name.trim().is_empty() => {
+            notes.push(ConfigNote {
+                severity: Severity::Info,
+                kind: DiagnosticKind::ValueClamped,
+                message: format!("metric {id}: datatype is missing; kept as UNKNOWN"),
+            });
+            Datatype::Unknown
+        }
+        None => {
+            notes.push(ConfigNote {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::ValueClamped,
+                message: format!(
+                    "metric {id}: datatype `{datatype_name}` is not one of DOUBLE, GAUGE, COUNT, COUNTER, LONG, HISTOGRAM, BINARY; kept as UNKNOWN"
+                ),
+            });
+            Datatype::Unknown
+        }
+    };
     let calctype_name = as_text(obj.get("calctype"));
     let calctype = if calctype_name.trim().is_empty() {
         Calctype::Instant

@@ -1,0 +1,177 @@
+//! Shared helpers for tests that run real scripts through the runtime.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use gsp::{Diagnostic, DiagnosticKind, MetricRecord, Options, Record, Runtime};
+
+/// The host clock the tests start from (any value works; tests advance it explicitly).
+pub const T0: i64 = 1_700_000_000_000;
+
+/// Generous bound for anything that should take well under a second on an idle machine.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Path of a fixture script.
+pub fn script(name: &str) -> String {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "scripts", name]
+        .iter()
+        .collect();
+    p.to_str().unwrap().to_string()
+}
+
+/// Shell-quotes a path for a command line.
+pub fn quoted(p: &Path) -> String {
+    format!("'{}'", p.display())
+}
+
+/// A runtime plus the records it delivered, with a host clock the test controls.
+pub struct Harness {
+    pub rt: Runtime,
+    pub now: i64,
+    pub records: Vec<Record>,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(Options::default())
+    }
+
+    pub fn with(options: Options) -> Self {
+        Harness {
+            rt: Runtime::new(options).expect("runtime"),
+            now: T0,
+            records: Vec::new(),
+        }
+    }
+
+    pub fn add(&self, command: &str) -> u64 {
+        self.rt.add_script(command).expect("add_script")
+    }
+
+    /// One host loop iteration: tick at the current clock, wait briefly, drain.
+    pub fn step(&mut self) {
+        self.rt.tick(self.now);
+        self.rt.wait(Duration::from_millis(50));
+        let records = &mut self.records;
+        self.rt
+            .drain(usize::MAX, |r| records.push(r.clone()))
+            .expect("drain");
+    }
+
+    /// Steps (without moving the clock) until `done` holds; false after `limit`.
+    pub fn until(&mut self, limit: Duration, done: impl Fn(&[Record]) -> bool) -> bool {
+        let start = Instant::now();
+        loop {
+            self.step();
+            if done(&self.records) {
+                return true;
+            }
+            if start.elapsed() > limit {
+                return false;
+            }
+        }
+    }
+
+    /// Steps until `done` holds, failing the test with the records so far after PATIENCE.
+    pub fn expect(&mut self, what: &str, done: impl Fn(&[Record]) -> bool) {
+        assert!(
+            self.until(PATIENCE, done),
+            "timed out waiting for {what}; records: {:#?}",
+            self.records
+        );
+    }
+
+    /// Waits until the script has finished this many data runs.
+    pub fn expect_data_runs(&mut self, id: u64, n: u64) {
+        let start = Instant::now();
+        while self.rt.script_state(id).unwrap().data_runs_done < n {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "data run {n} of script {id} did not finish"
+            );
+            self.step();
+        }
+        self.step();
+    }
+
+    pub fn metrics(&self) -> Vec<&MetricRecord> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Metric(m) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn diagnostics(&self, kind: DiagnosticKind) -> Vec<&Diagnostic> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Diagnostic(d) if d.kind == kind => Some(d),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub fn has_diag(records: &[Record], kind: DiagnosticKind) -> bool {
+    records
+        .iter()
+        .any(|r| matches!(r, Record::Diagnostic(d) if d.kind == kind))
+}
+
+pub fn metric_count(records: &[Record]) -> usize {
+    records
+        .iter()
+        .filter(|r| matches!(r, Record::Metric(_)))
+        .count()
+}
+
+/// Whether a process exists and is not a zombie.
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => false,
+        Ok(stat) => {
+            // The state follows the parenthesized command name.
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        }
+    }
+}
+
+/// Waits (bounded) until none of `pids` is alive.
+pub fn assert_gone(pids: &[i32], within: Duration) {
+    let start = Instant::now();
+    while pids.iter().any(|&p| alive(p)) {
+        assert!(
+            start.elapsed() < within,
+            "processes still alive: {:?}",
+            pids.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reads pids written by a fixture (space or newline separated), waiting for the file.
+pub fn read_pids(path: &Path) -> Vec<i32> {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let pids: Vec<i32> = text
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            if !pids.is_empty() && text.ends_with('\n') {
+                return pids;
+            }
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "no pid file at {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

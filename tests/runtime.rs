@@ -1,0 +1,495 @@
+//! Integration tests: real scripts from tests/scripts run through the runtime, with the host clock
+//! driven through `tick`.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use common::*;
+use gsp::{Datatype, DiagnosticKind, Error, Options, Record, Scope, Severity};
+
+#[test]
+fn configuration_then_data_with_every_line_shape() {
+    let mut h = Harness::new();
+    let id = h.add(&script("basic.sh"));
+    h.expect("config and data", |r| {
+        metric_count(r) == 3 && has_diag(r, DiagnosticKind::UnknownMetric)
+    });
+    let config = match &h.records[0] {
+        Record::Config(c) => c.config.clone(),
+        other => panic!("the first record must be the configuration, got {other:?}"),
+    };
+    assert_eq!((config.period_s, config.max_runtime_ms), (60, 5000));
+    assert_eq!(config.metric(2).unwrap().datatype, Datatype::Gauge);
+
+    let m = h.metrics();
+    assert_eq!(
+        (m[0].metric_id, m[0].value, m[0].dimensions.len()),
+        (1, 8.5, 0)
+    );
+    assert_eq!(m[0].metric_name, "Plain");
+    assert_eq!(m[0].time_ms, T0);
+    assert_eq!(m[1].metric_id, 2);
+    let dims: Vec<(&str, &str)> = m[1]
+        .dimensions
+        .iter()
+        .map(|d| (d.name.as_str(), d.value.as_str()))
+        .collect();
+    assert_eq!(dims, [("interface", "eth0"), ("direction", "rx")]);
+    assert_eq!((m[2].value, m[2].dimensions.len()), (3.0, 0));
+
+    let unknown = h.diagnostics(DiagnosticKind::UnknownMetric);
+    assert_eq!(unknown[0].line, Some(4));
+    assert!(
+        unknown[0].message.contains("`M9 1`"),
+        "{}",
+        unknown[0].message
+    );
+    assert_eq!(unknown[0].script_id, id);
+
+    let e = h
+        .records
+        .iter()
+        .find_map(|r| match r {
+            Record::Event(e) => Some(e),
+            _ => None,
+        })
+        .expect("an event");
+    assert_eq!((e.event_id, e.event_name.as_str()), (1, "Exit"));
+    assert_eq!(e.start_s, T0 / 1000 - 300);
+    assert_eq!(e.end_s, T0 / 1000);
+    assert_eq!(e.message, "The event triggered");
+    assert_eq!(e.attributes_json, r#"{"Exit code":137}"#);
+    assert_eq!(e.scope, Scope::Server);
+
+    let s = h.rt.stats();
+    assert_eq!(
+        (
+            s.runs_started,
+            s.runs_succeeded,
+            s.lines_parsed,
+            s.lines_rejected
+        ),
+        (2, 2, 4, 1)
+    );
+    assert_eq!(s.runs_in_flight, 0);
+}
+
+#[test]
+fn data_runs_follow_the_period_of_the_host_clock() {
+    let mut h = Harness::new();
+    let id = h.add(&script("basic.sh"));
+    h.expect_data_runs(id, 1);
+    let started = h.rt.stats().runs_started;
+    h.now += 59_000;
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(
+        h.rt.stats().runs_started,
+        started,
+        "not due before the period has elapsed"
+    );
+    h.now += 1_000;
+    h.expect_data_runs(id, 2);
+    assert_eq!(h.rt.stats().runs_started, started + 1);
+}
+
+#[test]
+fn difference_with_counter_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let value = dir.path().join("value");
+    let mut h = Harness::new();
+    let id = h.add(&format!("{} {}", script("counter.sh"), quoted(dir.path())));
+    let mut emitted = Vec::new();
+    for v in ["100", "130", "5", "12"] {
+        std::fs::write(&value, v).unwrap();
+        let runs = h.rt.script_state(id).unwrap().data_runs_done;
+        h.expect_data_runs(id, runs + 1);
+        emitted.push(h.metrics().iter().map(|m| m.value).collect::<Vec<_>>());
+        h.now += 60_000;
+    }
+    assert_eq!(
+        emitted[0],
+        Vec::<f64>::new(),
+        "the first value of a series emits nothing"
+    );
+    assert_eq!(emitted[1], vec![30.0]);
+    assert_eq!(
+        emitted[2],
+        vec![30.0],
+        "a COUNTER that decreased was reset: nothing emitted"
+    );
+    assert_eq!(emitted[3], vec![30.0, 7.0]);
+}
+
+#[test]
+fn configuration_values_are_clamped_with_diagnostics() {
+    let mut h = Harness::new();
+    h.add(&script("clamp.sh"));
+    h.expect("config", |r| {
+        r.iter().any(|x| matches!(x, Record::Config(_)))
+    });
+    let Some(Record::Config(c)) = h.records.iter().find(|r| matches!(r, Record::Config(_))) else {
+        unreachable!()
+    };
+    assert_eq!((c.config.period_s, c.config.max_runtime_ms), (60, 50_000));
+    let clamps = h.diagnostics(DiagnosticKind::ValueClamped);
+    assert_eq!(clamps.len(), 2, "{clamps:#?}");
+    assert!(clamps.iter().any(|d| d.message.contains("period 10")));
+    assert!(clamps
+        .iter()
+        .any(|d| d.message.contains("maxruntime 99999")));
+}
+
+#[test]
+fn invalid_configuration_is_retried_with_backoff() {
+    let mut h = Harness::new();
+    let id = h.add(&script("bad_config.sh"));
+    h.expect("config invalid", |r| {
+        has_diag(r, DiagnosticKind::ConfigInvalid)
+    });
+    let d = &h.diagnostics(DiagnosticKind::ConfigInvalid)[0];
+    assert!(
+        d.message.contains("not valid JSON at line 1"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(h.rt.stats().runs_started, 1);
+    h.now += 30_000;
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(h.rt.stats().runs_started, 1, "no retry within a minute");
+    h.now += 31_000;
+    h.expect("second attempt", |r| {
+        r.iter()
+            .filter(
+                |x| matches!(x, Record::Diagnostic(d) if d.kind == DiagnosticKind::ConfigInvalid),
+            )
+            .count()
+            == 2
+    });
+    assert_eq!(h.rt.script_state(id).unwrap().config_runs_done, 2);
+}
+
+#[test]
+fn nonzero_exit_is_reported_with_stderr_and_not_parsed() {
+    let mut h = Harness::new();
+    h.add(&script("exit3.sh"));
+    h.expect("exit status", |r| has_diag(r, DiagnosticKind::ExitStatus));
+    let d = &h.diagnostics(DiagnosticKind::ExitStatus)[0];
+    assert_eq!(d.exit_code, Some(3));
+    assert!(d.message.contains("exited with status 3"), "{}", d.message);
+    assert!(
+        d.message.contains("connection refused"),
+        "stderr tail: {}",
+        d.message
+    );
+    assert!(
+        h.metrics().is_empty(),
+        "output of a failed run is not parsed"
+    );
+    assert_eq!(h.rt.stats().runs_failed, 1);
+}
+
+#[test]
+fn stderr_with_exit_zero_is_a_warning_and_data_flows() {
+    let mut h = Harness::new();
+    h.add(&script("stderr_warn.sh"));
+    h.expect("data", |r| {
+        metric_count(r) == 1 && has_diag(r, DiagnosticKind::Stderr)
+    });
+    let d = &h.diagnostics(DiagnosticKind::Stderr)[0];
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(d.message.contains("cache is stale"));
+}
+
+#[test]
+fn timeout_kills_the_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pids");
+    let mut h = Harness::new();
+    h.add(&format!("{} {}", script("sleepy.sh"), quoted(&pidfile)));
+    let start = Instant::now();
+    h.expect("timeout", |r| has_diag(r, DiagnosticKind::Timeout));
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "killed near its 300 ms maxruntime"
+    );
+    let d = &h.diagnostics(DiagnosticKind::Timeout)[0];
+    assert!(d.message.contains("300 ms"), "{}", d.message);
+    assert!(h.metrics().is_empty(), "partial output is discarded");
+    assert_gone(&read_pids(&pidfile), Duration::from_secs(5));
+    assert_eq!(h.rt.stats().runs_timed_out, 1);
+}
+
+#[test]
+fn a_script_ignoring_sigterm_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let mut h = Harness::with(Options {
+        kill_grace_ms: 200,
+        ..Options::default()
+    });
+    h.add(&format!(
+        "{} {}",
+        script("ignore_term.sh"),
+        quoted(&pidfile)
+    ));
+    h.expect("timeout", |r| has_diag(r, DiagnosticKind::Timeout));
+    assert_gone(&read_pids(&pidfile), Duration::from_secs(5));
+}
+
+#[test]
+fn a_grandchild_holding_stdout_does_not_delay_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let mut h = Harness::new();
+    let id = h.add(&format!("{} {}", script("grandchild.sh"), quoted(&pidfile)));
+    let start = Instant::now();
+    h.expect_data_runs(id, 1);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "the result must not wait for the 30 s grandchild"
+    );
+    assert_eq!(h.metrics().len(), 1);
+    assert!(h.diagnostics(DiagnosticKind::Timeout).is_empty());
+    assert_gone(&read_pids(&pidfile), Duration::from_secs(5));
+}
+
+#[test]
+fn an_output_flood_is_capped() {
+    let mut h = Harness::with(Options {
+        max_stdout_bytes: 64 * 1024,
+        ..Options::default()
+    });
+    h.add(&script("flood.sh"));
+    h.expect("output truncated", |r| {
+        has_diag(r, DiagnosticKind::OutputTruncated)
+    });
+    assert!(h.metrics().is_empty());
+    let s = h.rt.stats();
+    assert_eq!((s.runs_killed, s.lines_parsed), (1, 0));
+}
+
+#[test]
+fn spawn_failures_name_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &[u8], mode: u32| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        quoted(&p)
+    };
+    let cases = [
+        (
+            write("noexec.sh", b"#!/bin/sh\necho\n", 0o644),
+            "not executable",
+        ),
+        (
+            write("nointerp.sh", b"#!/nonexistent/python9\n", 0o755),
+            "interpreter `/nonexistent/python9`",
+        ),
+        (write("crlf.sh", b"#!/bin/sh\r\necho hi\r\n", 0o755), "CRLF"),
+        (write("noshebang", b"echo hi\n", 0o755), "no #! line"),
+        (quoted(&dir.path().join("missing.sh")), "does not exist"),
+        ("gsp-no-such-command-xyz".to_string(), "not found in PATH"),
+    ];
+    let mut h = Harness::new();
+    let ids: Vec<u64> = cases.iter().map(|(cmd, _)| h.add(cmd)).collect();
+    h.expect("all spawn failures", |r| {
+        r.iter()
+            .filter(|x| matches!(x, Record::Diagnostic(d) if d.kind == DiagnosticKind::SpawnFailed))
+            .count()
+            == cases.len()
+    });
+    for (id, (_, cause)) in ids.iter().zip(cases.iter()) {
+        let d = h
+            .diagnostics(DiagnosticKind::SpawnFailed)
+            .into_iter()
+            .find(|d| d.script_id == *id)
+            .unwrap();
+        assert!(
+            d.message.contains(cause),
+            "script {id}: expected {cause:?} in {}",
+            d.message
+        );
+    }
+    assert_eq!(h.rt.stats().runs_started, 0);
+}
+
+#[test]
+fn crlf_env_shebang_exit_127_gets_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("crlf_env.sh");
+    std::fs::write(&p, b"#!/usr/bin/env sh\r\necho hi\r\n").unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut h = Harness::new();
+    h.add(&quoted(&p));
+    h.expect("exit status", |r| has_diag(r, DiagnosticKind::ExitStatus));
+    let d = &h.diagnostics(DiagnosticKind::ExitStatus)[0];
+    assert_eq!(d.exit_code, Some(127));
+    assert!(d.message.contains("CRLF"), "{}", d.message);
+}
+
+#[test]
+fn an_overrunning_run_is_not_doubled() {
+    let mut h = Harness::new();
+    let id = h.add(&script("slow_ok.sh"));
+    h.expect("config", |r| {
+        r.iter().any(|x| matches!(x, Record::Config(_)))
+    });
+    h.step(); // starts the 3 s data run
+    assert!(h.rt.script_state(id).unwrap().running);
+    h.now += 60_000;
+    h.step();
+    h.now += 60_000;
+    h.step();
+    let overruns = h.diagnostics(DiagnosticKind::Overrun).len();
+    assert!(overruns >= 1, "{:#?}", h.records);
+    h.expect_data_runs(id, 1);
+    assert_eq!(
+        h.rt.stats().runs_started,
+        2,
+        "the due runs were skipped, not started"
+    );
+    assert_eq!(h.metrics().len(), 1);
+}
+
+#[test]
+fn remove_kills_the_running_group_and_delivers_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pids");
+    let mut h = Harness::with(Options {
+        max_runtime_ms: 50_000,
+        ..Options::default()
+    });
+    // sleepy.sh declares maxruntime 300; a slow_ok-style run is what we need, so use a shell line.
+    let id = h.add(&format!(
+        "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else sleep 30 & echo \"$$ $!\" > {}; sleep 30; fi' sh",
+        pidfile.display()
+    ));
+    h.expect("config", |r| {
+        r.iter().any(|x| matches!(x, Record::Config(_)))
+    });
+    h.step();
+    let pids = read_pids(&pidfile);
+    h.rt.remove_script(id).unwrap();
+    assert_gone(&pids, Duration::from_secs(5));
+    let before = h.records.len();
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(h.records.len(), before, "{:#?}", &h.records[before..]);
+    assert_eq!(h.rt.remove_script(id), Err(Error::NotFound));
+    assert_eq!(h.rt.reconfigure(id), Err(Error::NotFound));
+    let s = h.rt.stats();
+    assert_eq!((s.runs_killed, s.runs_in_flight, s.scripts), (1, 0, 0));
+}
+
+#[test]
+fn free_with_runs_in_flight_kills_and_returns_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::new();
+    let pidfiles: Vec<_> = (0..5).map(|i| dir.path().join(format!("p{i}"))).collect();
+    for p in &pidfiles {
+        h.add(&format!(
+            "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else sleep 30 & echo \"$$ $!\" > {}; sleep 30; fi' sh",
+            p.display()
+        ));
+    }
+    h.expect("configs", |r| {
+        r.iter().filter(|x| matches!(x, Record::Config(_))).count() == 5
+    });
+    h.step();
+    let pids: Vec<i32> = pidfiles.iter().flat_map(|p| read_pids(p)).collect();
+    let Harness { rt, .. } = h;
+    let start = Instant::now();
+    drop(rt);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "free took {:?}",
+        start.elapsed()
+    );
+    assert_gone(&pids, Duration::from_secs(5));
+}
+
+#[test]
+fn callbacks_may_call_back_into_the_runtime() {
+    let mut h = Harness::new();
+    h.add(&script("basic.sh"));
+    h.expect("data", |r| metric_count(r) == 3);
+    h.rt.reconfigure(1).unwrap();
+    h.rt.tick(h.now);
+    assert!(h.rt.wait(PATIENCE) > 0);
+    let rt = &h.rt;
+    let mut nested = Vec::new();
+    let mut added = 0;
+    rt.drain(usize::MAX, |_| {
+        nested.push(rt.drain(usize::MAX, |_| {}));
+        let _ = rt.stats();
+        rt.tick(T0);
+        if added == 0 {
+            added = rt.add_script(&script("basic.sh")).unwrap();
+        }
+    })
+    .unwrap();
+    assert!(!nested.is_empty());
+    assert!(nested.iter().all(|r| *r == Err(Error::Busy)));
+    assert_eq!(added, 2);
+}
+
+#[test]
+fn bad_command_lines_are_rejected() {
+    let h = Harness::new();
+    assert!(
+        matches!(h.rt.add_script("'unclosed"), Err(Error::InvalidArgument(m)) if m.contains("unclosed quote"))
+    );
+    assert!(matches!(
+        h.rt.add_script(""),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        Runtime::new(Options {
+            worker_threads: 0,
+            ..Options::default()
+        }),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+use gsp::Runtime;
+
+#[test]
+fn queue_overflow_is_counted_and_reported() {
+    let mut h = Harness::with(Options {
+        queue_capacity: 4,
+        ..Options::default()
+    });
+    let id = h.rt.add_script(&script("basic.sh")).unwrap();
+    // Do not drain until both runs are done, so the queue overflows.
+    h.rt.tick(h.now);
+    let start = Instant::now();
+    while h.rt.script_state(id).unwrap().data_runs_done == 0 {
+        assert!(start.elapsed() < PATIENCE);
+        h.rt.tick(h.now);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = h.rt.stats();
+    assert!(s.records_dropped > 0, "{s:?}");
+    for _ in 0..3 {
+        h.step();
+    }
+    let d = h.diagnostics(DiagnosticKind::RecordsDropped);
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].message
+            .contains(&format!("{} records were dropped", s.records_dropped)),
+        "{}",
+        d[0].message
+    );
+    assert_eq!(d[0].script_id, 0);
+}
