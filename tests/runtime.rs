@@ -99,17 +99,9 @@ fn data_runs_follow_the_period_of_the_host_clock() {
 #[test]
 fn difference_with_counter_reset() {
     let dir = tempfile::tempdir().unwrap();
-    let value = dir.path().join("value");
     let mut h = Harness::new();
     let id = h.add(&format!("{} {}", script("counter.sh"), quoted(dir.path())));
-    let mut emitted = Vec::new();
-    for v in ["100", "130", "5", "12"] {
-        std::fs::write(&value, v).unwrap();
-        let runs = h.rt.script_state(id).unwrap().data_runs_done;
-        h.expect_data_runs(id, runs + 1);
-        emitted.push(h.metrics().iter().map(|m| m.value).collect::<Vec<_>>());
-        h.now += 60_000;
-    }
+    let emitted = counter_runs(&mut h, id, dir.path(), &["100", "130", "5", "12"]);
     assert_eq!(
         emitted[0],
         Vec::<f64>::new(),
@@ -118,10 +110,61 @@ fn difference_with_counter_reset() {
     assert_eq!(emitted[1], vec![30.0]);
     assert_eq!(
         emitted[2],
-        vec![30.0],
+        Vec::<f64>::new(),
         "a COUNTER that decreased was reset: nothing emitted"
     );
-    assert_eq!(emitted[3], vec![30.0, 7.0]);
+    assert_eq!(emitted[3], vec![7.0]);
+}
+
+/// Runs counter.sh with each value in turn (one data run per period) and returns what each run emitted.
+fn counter_runs(h: &mut Harness, id: u64, dir: &std::path::Path, values: &[&str]) -> Vec<Vec<f64>> {
+    let mut emitted = Vec::new();
+    for v in values {
+        std::fs::write(dir.join("value"), v).unwrap();
+        let before = h.metrics().len();
+        let runs = h.rt.script_state(id).unwrap().data_runs_done;
+        h.expect_data_runs(id, runs + 1);
+        emitted.push(h.metrics()[before..].iter().map(|m| m.value).collect());
+        h.now += 60_000;
+    }
+    emitted
+}
+
+#[test]
+fn difference_baselines_reset_when_the_configuration_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::new();
+    let id = h.add(&format!("{} {}", script("counter.sh"), quoted(dir.path())));
+    assert_eq!(
+        counter_runs(&mut h, id, dir.path(), &["100", "130"]),
+        [vec![], vec![30.0]]
+    );
+    // Same configuration again: baselines are kept.
+    h.rt.reconfigure(id).unwrap();
+    assert_eq!(counter_runs(&mut h, id, dir.path(), &["150"]), [vec![20.0]]);
+    // A changed configuration: the first value after it is a new baseline.
+    std::fs::write(dir.path().join("name"), "Renamed").unwrap();
+    h.rt.reconfigure(id).unwrap();
+    assert_eq!(
+        counter_runs(&mut h, id, dir.path(), &["170", "171"]),
+        [vec![], vec![1.0]]
+    );
+    assert_eq!(h.metrics().last().unwrap().metric_name, "Renamed");
+}
+
+#[test]
+fn a_slow_configuration_run_is_killed_at_its_timeout() {
+    let mut h = Harness::new();
+    let start = Instant::now();
+    h.add(&script("slow_config.sh"));
+    h.expect("config timeout", |r| {
+        has_diag(r, DiagnosticKind::ConfigTimeout)
+    });
+    assert!(start.elapsed() < Duration::from_secs(15));
+    assert!(h.diagnostics(DiagnosticKind::ConfigTimeout)[0]
+        .message
+        .contains("1000 ms"));
+    assert_eq!(h.rt.stats().runs_timed_out, 1);
 }
 
 #[test]
