@@ -8,14 +8,24 @@ fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed=src/ffi/gsp.map");
     let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let (major, minor, patch) = (
         env::var("CARGO_PKG_VERSION_MAJOR").expect("set by cargo"),
         env::var("CARGO_PKG_VERSION_MINOR").expect("set by cargo"),
         env::var("CARGO_PKG_VERSION_PATCH").expect("set by cargo"),
     );
+    // The shared object: soname libgsp.so.MAJOR (the ABI is stable within a major version, see
+    // README "Versioning"), and only gsp_* exported.
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgsp.so.{major}");
+        println!(
+            "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+            dir.join("src/ffi/gsp.map").display()
+        );
+    }
     config.after_includes = Some(format!(
-        "\n#define GSP_VERSION_MAJOR {major}\n#define GSP_VERSION_MINOR {minor}\n#define GSP_VERSION_PATCH {patch}\n#define GSP_VERSION_STRING \"{major}.{minor}.{patch}\"\n"
+        "\n#define GSP_VERSION_MAJOR {major}\n#define GSP_VERSION_MINOR {minor}\n#define GSP_VERSION_PATCH {patch}\n#define GSP_VERSION_STRING \"{major}.{minor}.{patch}\"\n/** The ABI version: the soname is libgsp.so.GSP_ABI_VERSION; it changes only with GSP_VERSION_MAJOR. */\n#define GSP_ABI_VERSION {major}\n"
     ));
     config.header = Some(HEADER_DOC.trim().to_string());
     match cbindgen::Builder::new()

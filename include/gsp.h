@@ -30,6 +30,8 @@
 #define GSP_VERSION_MINOR 1
 #define GSP_VERSION_PATCH 0
 #define GSP_VERSION_STRING "0.1.0"
+/** The ABI version: the soname is libgsp.so.GSP_ABI_VERSION; it changes only with GSP_VERSION_MAJOR. */
+#define GSP_ABI_VERSION 0
 
 
 /**

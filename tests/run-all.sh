@@ -32,6 +32,9 @@ grep -q '^CONFIG script=1 ' <<<"$out"
 grep -q '^METRIC script=1 id=1 ' <<<"$out"
 grep -q '^METRIC script=2 id=1 .*mount=' <<<"$out"
 
+step "shipping: version macros, ABI table, exported symbols, install, pkg-config, CMake"
+bash tests/install.sh
+
 for extra in tests/bindings-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"
