@@ -149,6 +149,14 @@ int main(int argc, char **argv) {
   CHECK(stats.runs_started == 2 && stats.runs_succeeded == 2 && stats.lines_parsed == 1);
   CHECK(stats.scripts == 1);
 
+  gsp_script_stats ss;
+  ss.struct_size = sizeof ss;
+  CHECK(gsp_script_stats_get(s.rt, 999, &ss) == GSP_STATUS_NOT_FOUND);
+  CHECK(gsp_script_stats_get(s.rt, id, NULL) == GSP_STATUS_NULL_ARGUMENT);
+  CHECK(gsp_script_stats_get(s.rt, id, &ss) == GSP_STATUS_OK);
+  CHECK(ss.config_runs == 1 && ss.data_runs == 1 && ss.configured == 1 && ss.running == 0);
+  CHECK(ss.last_duration_us > 0 && ss.peak_rss_kib > 0 && ss.total_duration_us >= ss.last_duration_us);
+
   /* gsp_runtime_free from inside the callback is deferred until the drain returns. */
   CHECK(gsp_script_reconfigure(s.rt, id) == GSP_STATUS_OK);
   s.free_in_callback = 1;

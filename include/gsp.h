@@ -715,6 +715,56 @@ typedef struct gsp_stats {
   uint64_t scripts;
 } gsp_stats;
 
+/**
+ * One script's progress and cost, so an operator can find the script that costs the most.
+ */
+typedef struct gsp_script_stats {
+  /**
+   * Set to sizeof(gsp_script_stats) before calling gsp_script_stats_get().
+   */
+  size_t struct_size;
+  /**
+   * Configuration runs finished (any outcome).
+   */
+  uint64_t config_runs;
+  /**
+   * Data runs finished (any outcome).
+   */
+  uint64_t data_runs;
+  /**
+   * Wall time of the last finished run, in microseconds (0 before any).
+   */
+  uint64_t last_duration_us;
+  /**
+   * User plus system CPU time of the last finished run, in microseconds.
+   */
+  uint64_t last_cpu_us;
+  /**
+   * Peak resident set size of the last finished run, in KiB.
+   */
+  uint64_t last_max_rss_kib;
+  /**
+   * CPU time of all finished runs, in microseconds.
+   */
+  uint64_t total_cpu_us;
+  /**
+   * Wall time of all finished runs, in microseconds.
+   */
+  uint64_t total_duration_us;
+  /**
+   * The highest peak RSS of any run, in KiB.
+   */
+  uint64_t peak_rss_kib;
+  /**
+   * 1 while a run is in flight, else 0.
+   */
+  uint32_t running;
+  /**
+   * 1 once a configuration is in force, else 0.
+   */
+  uint32_t configured;
+} gsp_script_stats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -804,6 +854,15 @@ gsp_status gsp_drain(struct gsp_runtime *rt,
  * Thread-safe.
  */
 gsp_status gsp_stats_get(const struct gsp_runtime *rt, struct gsp_stats *out);
+
+/**
+ * Writes one script's progress and cost to `*out`. Set `out->struct_size =
+ * sizeof(gsp_script_stats)` first: gsp writes at most that many bytes. GSP_STATUS_NOT_FOUND for
+ * an unknown id. Thread-safe.
+ */
+gsp_status gsp_script_stats_get(const struct gsp_runtime *rt,
+                                uint64_t id,
+                                struct gsp_script_stats *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -11,6 +11,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 extern "C" {
     // glibc >= 2.34; closes every descriptor >= `from` in the child (close_range underneath).
@@ -430,27 +431,53 @@ pub fn has_exited(pid: libc::pid_t) -> bool {
     }
 }
 
+/// CPU time and peak memory of a reaped child (with its own reaped descendants), from wait4.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// User CPU time.
+    pub user: Duration,
+    /// System CPU time.
+    pub system: Duration,
+    /// Peak resident set size in KiB.
+    pub max_rss_kib: u64,
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::new(
+        tv.tv_sec.max(0) as u64,
+        (tv.tv_usec.clamp(0, 999_999) as u32) * 1000,
+    )
+}
+
 /// Reaps our own child `pid`, blocking until it exits.
-pub fn reap(pid: libc::pid_t) -> ExitStatus {
+pub fn reap(pid: libc::pid_t) -> (ExitStatus, Usage) {
     let mut status = 0;
+    // SAFETY: rusage is plain data written by the kernel.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
         // SAFETY: waits only for our own child.
-        let ret = unsafe { libc::waitpid(pid, &mut status, 0) };
+        let ret = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
         if ret == pid {
             break;
         }
         if ret == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
             continue;
         }
-        return ExitStatus::Unknown;
+        return (ExitStatus::Unknown, Usage::default());
     }
-    if libc::WIFEXITED(status) {
+    let usage = Usage {
+        user: timeval(ru.ru_utime),
+        system: timeval(ru.ru_stime),
+        max_rss_kib: ru.ru_maxrss.max(0) as u64,
+    };
+    let status = if libc::WIFEXITED(status) {
         ExitStatus::Code(libc::WEXITSTATUS(status))
     } else if libc::WIFSIGNALED(status) {
         ExitStatus::Signal(libc::WTERMSIG(status))
     } else {
         ExitStatus::Unknown
-    }
+    };
+    (status, usage)
 }
 
 /// Reads from a non-blocking descriptor, appending to `buf`, until the pipe is empty, end of

@@ -27,7 +27,7 @@ pub use record::{
     ConfigRecord, Diagnostic, DiagnosticKind, Dimension, EventRecord, MetricRecord, Record, Scope,
     ScriptId, Severity,
 };
-pub use runtime::{Error, Options, Runtime, ScriptState, Stats};
+pub use runtime::{Error, Options, RunCost, Runtime, ScriptState, Stats};
 
 /// The library version (Cargo.toml's).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

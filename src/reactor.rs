@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::exec::{self, Child, ExitStatus};
+use crate::exec::{self, Child, ExitStatus, Usage};
 
 /// Bytes read from one pipe per wake-up before others get their turn.
 const READ_BUDGET: usize = 256 * 1024;
@@ -37,6 +37,8 @@ pub struct Finished {
     pub run: u64,
     /// How the leader ended.
     pub status: ExitStatus,
+    /// The leader's CPU time and peak memory.
+    pub usage: Usage,
     /// Why the run ended.
     pub reason: EndReason,
     /// stdout (empty unless `reason` is `Exited`).
@@ -384,7 +386,7 @@ impl EventLoop {
             let mut a = self.active.swap_remove(i);
             // Leftovers of the group (a grandchild holding stdout) must not delay the result.
             exec::kill_group(a.child.pid, libc::SIGKILL);
-            let status = exec::reap(a.child.pid);
+            let (status, usage) = exec::reap(a.child.pid);
             let elapsed = a.started.elapsed();
             // Everything the leader wrote is already in the pipes; take it without waiting for
             // EOF, which a killed grandchild may still be holding off.
@@ -411,6 +413,7 @@ impl EventLoop {
             (self.on_finish)(Finished {
                 run: a.run,
                 status,
+                usage,
                 reason: a.reason.unwrap_or(EndReason::Exited),
                 stdout: a.stdout,
                 stderr_tail: a.stderr_tail,

@@ -95,9 +95,28 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// One script's progress. Counts include failed runs; records of a counted run are queued.
+/// What one finished run cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCost {
+    /// Wall time from spawn to exit.
+    pub duration: Duration,
+    /// User plus system CPU time of the script (and the descendants it waited for).
+    pub cpu: Duration,
+    /// Peak resident set size in KiB.
+    pub max_rss_kib: u64,
+}
+
+/// One script's progress and cost. Counts include failed runs; records of a counted run are queued.
 #[derive(Debug, Clone)]
 pub struct ScriptState {
+    /// The last finished run (killed runs included; spawn failures have none).
+    pub last_run: Option<RunCost>,
+    /// CPU time of all finished runs.
+    pub total_cpu: Duration,
+    /// Wall time of all finished runs.
+    pub total_duration: Duration,
+    /// The highest peak RSS of any run, in KiB.
+    pub peak_rss_kib: u64,
     /// Configuration runs finished.
     pub config_runs_done: u64,
     /// Data runs finished.
@@ -154,6 +173,7 @@ struct Script {
     command: CommandLine,
     /// Finished configuration and data runs, whatever their outcome.
     runs_done: [u64; 2],
+    cost: Costs,
     schedule: Schedule,
     config: Option<Arc<ScriptConfig>>,
     difference: DifferenceState,
@@ -350,6 +370,7 @@ impl Runtime {
             Script {
                 command,
                 runs_done: [0, 0],
+                cost: Costs::default(),
                 schedule: Schedule::new(),
                 config: None,
                 difference: DifferenceState::default(),
@@ -431,6 +452,10 @@ impl Runtime {
         let st = self.inner.state.lock();
         let s = st.scripts.get(&id).ok_or(Error::NotFound)?;
         Ok(ScriptState {
+            last_run: s.cost.last,
+            total_cpu: s.cost.total_cpu,
+            total_duration: s.cost.total_duration,
+            peak_rss_kib: s.cost.peak_rss_kib,
             config_runs_done: s.runs_done[Mode::Config as usize],
             data_runs_done: s.runs_done[Mode::Data as usize],
             config: s.config.clone(),
@@ -677,6 +702,13 @@ impl Inner {
         let Some(info) = self.release(&mut st, f.run) else {
             return;
         };
+        if let Some(s) = st.scripts.get_mut(&info.script_id) {
+            s.cost.add(RunCost {
+                duration: f.elapsed,
+                cpu: f.usage.user + f.usage.system,
+                max_rss_kib: f.usage.max_rss_kib,
+            });
+        }
         let script_gone = !st.scripts.contains_key(&info.script_id);
         if f.reason == EndReason::Cancelled || info.cancelled || script_gone {
             bump(&self.counters.killed, 1);
@@ -927,6 +959,24 @@ impl Script {
             Mode::Config => self.schedule.config_failed(info.generation, info.host_ms),
             Mode::Data => self.schedule.data_finished(),
         }
+    }
+}
+
+/// Accumulated run costs of one script.
+#[derive(Default)]
+struct Costs {
+    last: Option<RunCost>,
+    total_cpu: Duration,
+    total_duration: Duration,
+    peak_rss_kib: u64,
+}
+
+impl Costs {
+    fn add(&mut self, run: RunCost) {
+        self.last = Some(run);
+        self.total_cpu += run.cpu;
+        self.total_duration += run.duration;
+        self.peak_rss_kib = self.peak_rss_kib.max(run.max_rss_kib);
     }
 }
 

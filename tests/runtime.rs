@@ -536,3 +536,29 @@ fn queue_overflow_is_counted_and_reported() {
     );
     assert_eq!(d[0].script_id, 0);
 }
+
+#[test]
+fn each_script_reports_its_cost() {
+    let mut h = Harness::new();
+    let busy = h.add(&script("busy.sh"));
+    let idle = h.add(&script("slow_ok.sh"));
+    h.expect_data_runs(busy, 1);
+    h.expect_data_runs(idle, 1);
+    let b = h.rt.script_state(busy).unwrap();
+    let i = h.rt.script_state(idle).unwrap();
+    let (b_last, i_last) = (b.last_run.unwrap(), i.last_run.unwrap());
+    assert!(
+        b.total_cpu > i.total_cpu * 2,
+        "busy {:?} vs idle {:?}",
+        b.total_cpu,
+        i.total_cpu
+    );
+    assert!(
+        i_last.duration >= Duration::from_secs(3),
+        "the idle script sleeps 3 s: {:?}",
+        i_last.duration
+    );
+    assert!(i_last.cpu < i_last.duration / 2);
+    assert!(b_last.max_rss_kib > 0 && b.peak_rss_kib >= b_last.max_rss_kib);
+    assert!(b.total_duration >= b_last.duration);
+}

@@ -368,14 +368,13 @@ pub extern "C" fn gsp_stats_get(rt: *const gsp_runtime, out: *mut gsp_stats) -> 
     boundary(|| {
         let handle = try_ref!(rt);
         check_out!(out);
-        // SAFETY: non-NULL; struct_size is the first field of every version.
-        let size = unsafe { ptr::read_unaligned(out.cast::<usize>()) };
-        if size < size_of::<usize>() {
-            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
-        }
+        let size = match versioned_size::<gsp_stats>(out.cast()) {
+            Ok(size) => size,
+            Err(s) => return s,
+        };
         let s = handle.rt.stats();
         let stats = gsp_stats {
-            struct_size: size.min(size_of::<gsp_stats>()),
+            struct_size: size,
             runs_started: s.runs_started,
             runs_succeeded: s.runs_succeeded,
             runs_failed: s.runs_failed,
@@ -388,14 +387,69 @@ pub extern "C" fn gsp_stats_get(rt: *const gsp_runtime, out: *mut gsp_stats) -> 
             runs_in_flight: s.runs_in_flight,
             scripts: s.scripts,
         };
-        // SAFETY: the caller provides `size` writable bytes; we write at most that many.
-        unsafe {
-            ptr::copy_nonoverlapping(
-                (&raw const stats).cast::<u8>(),
-                out.cast::<u8>(),
-                size.min(size_of::<gsp_stats>()),
-            );
-        }
+        // SAFETY: the caller provides `size` writable bytes.
+        unsafe { write_versioned(&stats, out.cast(), size) };
         gsp_status::GSP_STATUS_OK
     })
+}
+
+/// Writes one script's progress and cost to `*out`. Set `out->struct_size =
+/// sizeof(gsp_script_stats)` first: gsp writes at most that many bytes. GSP_STATUS_NOT_FOUND for
+/// an unknown id. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_script_stats_get(
+    rt: *const gsp_runtime,
+    id: u64,
+    out: *mut gsp_script_stats,
+) -> gsp_status {
+    boundary(|| {
+        let handle = try_ref!(rt);
+        check_out!(out);
+        let size = match versioned_size::<gsp_script_stats>(out.cast()) {
+            Ok(size) => size,
+            Err(s) => return s,
+        };
+        let s = match handle.rt.script_state(id) {
+            Ok(s) => s,
+            Err(e) => return status_of(&e),
+        };
+        let us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let last = s.last_run.unwrap_or_default();
+        let stats = gsp_script_stats {
+            struct_size: size,
+            config_runs: s.config_runs_done,
+            data_runs: s.data_runs_done,
+            last_duration_us: us(last.duration),
+            last_cpu_us: us(last.cpu),
+            last_max_rss_kib: last.max_rss_kib,
+            total_cpu_us: us(s.total_cpu),
+            total_duration_us: us(s.total_duration),
+            peak_rss_kib: s.peak_rss_kib,
+            running: u32::from(s.running),
+            configured: u32::from(s.config.is_some()),
+        };
+        // SAFETY: the caller provides `size` writable bytes.
+        unsafe { write_versioned(&stats, out.cast(), size) };
+        gsp_status::GSP_STATUS_OK
+    })
+}
+
+/// The number of bytes of a caller's `struct_size`-versioned output struct that gsp may write:
+/// the smaller of the caller's struct_size and ours.
+fn versioned_size<T>(out: *const u8) -> Result<usize, gsp_status> {
+    // SAFETY: non-NULL (checked by the caller); struct_size is the first field of every version.
+    let size = unsafe { ptr::read_unaligned(out.cast::<usize>()) };
+    if size < size_of::<usize>() {
+        return Err(gsp_status::GSP_STATUS_INVALID_ARGUMENT);
+    }
+    Ok(size.min(size_of::<T>()))
+}
+
+/// Copies the first `size` bytes of `value` to `out`.
+///
+/// # Safety
+/// `out` has `size` writable bytes and `size <= size_of::<T>()`.
+unsafe fn write_versioned<T>(value: &T, out: *mut u8, size: usize) {
+    // SAFETY: per the function's contract.
+    unsafe { ptr::copy_nonoverlapping((value as *const T).cast::<u8>(), out, size) };
 }

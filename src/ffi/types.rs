@@ -185,6 +185,34 @@ pub struct gsp_stats {
     pub scripts: u64,
 }
 
+/// One script's progress and cost, so an operator can find the script that costs the most.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct gsp_script_stats {
+    /// Set to sizeof(gsp_script_stats) before calling gsp_script_stats_get().
+    pub struct_size: usize,
+    /// Configuration runs finished (any outcome).
+    pub config_runs: u64,
+    /// Data runs finished (any outcome).
+    pub data_runs: u64,
+    /// Wall time of the last finished run, in microseconds (0 before any).
+    pub last_duration_us: u64,
+    /// User plus system CPU time of the last finished run, in microseconds.
+    pub last_cpu_us: u64,
+    /// Peak resident set size of the last finished run, in KiB.
+    pub last_max_rss_kib: u64,
+    /// CPU time of all finished runs, in microseconds.
+    pub total_cpu_us: u64,
+    /// Wall time of all finished runs, in microseconds.
+    pub total_duration_us: u64,
+    /// The highest peak RSS of any run, in KiB.
+    pub peak_rss_kib: u64,
+    /// 1 while a run is in flight, else 0.
+    pub running: u32,
+    /// 1 once a configuration is in force, else 0.
+    pub configured: u32,
+}
+
 /// A declared dimension.
 #[repr(C)]
 pub struct gsp_dimension_def {
