@@ -304,6 +304,10 @@ enum gsp_diagnostic_kind
    * The script exited 0 but wrote to stderr (the tail is in the message).
    */
   GSP_DIAG_STDERR = 14,
+  /**
+   * The host set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT): exit statuses are lost. Reported once.
+   */
+  GSP_DIAG_SIGCHLD_IGNORED = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

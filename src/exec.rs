@@ -401,6 +401,17 @@ fn shebang(head: &[u8]) -> Option<String> {
     Some(interp[..end].to_string())
 }
 
+/// Whether the host set SIGCHLD to SIG_IGN or SA_NOCLDWAIT, which makes the kernel discard
+/// children's exit statuses.
+pub fn sigchld_ignored() -> bool {
+    // SAFETY: reads the current disposition only (act = NULL).
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGCHLD, std::ptr::null(), &mut old) == 0
+            && (old.sa_sigaction == libc::SIG_IGN || old.sa_flags & libc::SA_NOCLDWAIT != 0)
+    }
+}
+
 /// Sends `sig` to the process group led by `pgid`. The leader must not have been reaped yet,
 /// so the group id cannot have been reused.
 pub fn kill_group(pgid: libc::pid_t, sig: libc::c_int) {

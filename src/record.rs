@@ -145,6 +145,8 @@ pub enum DiagnosticKind {
     RecordsDropped = 13,
     /// The script wrote to stderr (exit status 0).
     Stderr = 14,
+    /// The host ignores SIGCHLD, so the kernel discards exit statuses (reported once).
+    SigchldIgnored = 15,
 }
 
 /// A problem or notice, always with a human-readable message.
@@ -250,6 +252,7 @@ impl DiagnosticKind {
             DiagnosticKind::ValueClamped => "value_clamped",
             DiagnosticKind::RecordsDropped => "records_dropped",
             DiagnosticKind::Stderr => "stderr",
+            DiagnosticKind::SigchldIgnored => "sigchld_ignored",
         }
     }
 }

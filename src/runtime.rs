@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -254,6 +254,7 @@ struct Inner {
     reactor: Reactor,
     drain_lock: Mutex<()>,
     drain_owner: AtomicU64,
+    sigchld_reported: AtomicBool,
 }
 
 /// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
@@ -325,7 +326,9 @@ impl Runtime {
             reactor,
             drain_lock: Mutex::new(()),
             drain_owner: AtomicU64::new(0),
+            sigchld_reported: AtomicBool::new(false),
         });
+        inner.check_sigchld();
         let mut workers = Vec::new();
         for i in 0..inner.options.worker_threads {
             let w = inner.clone();
@@ -593,6 +596,20 @@ fn stderr_suffix(f: &Finished) -> String {
 }
 
 impl Inner {
+    /// Reports, once per runtime, a host that makes the kernel discard exit statuses.
+    fn check_sigchld(&self) {
+        if exec::sigchld_ignored() && !self.sigchld_reported.swap(true, Ordering::Relaxed) {
+            self.queue.push(Record::Diagnostic(Diagnostic::new(
+                0,
+                Severity::Warning,
+                DiagnosticKind::SigchldIgnored,
+                "the host sets SIGCHLD to SIG_IGN (or SA_NOCLDWAIT), so the kernel discards scripts' exit statuses: \
+                 gsp cannot tell failed runs from successful ones and parses every run's output; \
+                 restore the default SIGCHLD disposition in the host",
+            )));
+        }
+    }
+
     /// Moves waiting runs to the workers while concurrency allows.
     fn start_waiting(&self, st: &mut State) {
         while st.spawning_or_running < self.options.max_concurrent_runs {
@@ -698,6 +715,9 @@ impl Inner {
     }
 
     fn finish_run(&self, f: Finished) {
+        if f.status == ExitStatus::Unknown {
+            self.check_sigchld();
+        }
         let mut st = self.state.lock();
         let Some(info) = self.release(&mut st, f.run) else {
             return;

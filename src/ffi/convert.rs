@@ -69,6 +69,7 @@ fn diagnostic_kind(k: DiagnosticKind) -> gsp_diagnostic_kind {
         DiagnosticKind::ValueClamped => GSP_DIAG_VALUE_CLAMPED,
         DiagnosticKind::RecordsDropped => GSP_DIAG_RECORDS_DROPPED,
         DiagnosticKind::Stderr => GSP_DIAG_STDERR,
+        DiagnosticKind::SigchldIgnored => GSP_DIAG_SIGCHLD_IGNORED,
     }
 }
 

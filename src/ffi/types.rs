@@ -123,6 +123,8 @@ pub enum gsp_diagnostic_kind {
     GSP_DIAG_RECORDS_DROPPED = 13,
     /// The script exited 0 but wrote to stderr (the tail is in the message).
     GSP_DIAG_STDERR = 14,
+    /// The host set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT): exit statuses are lost. Reported once.
+    GSP_DIAG_SIGCHLD_IGNORED = 15,
 }
 
 /// Runtime options. Fill with gsp_options_init(), then change fields. `struct_size` lets a

@@ -4,6 +4,8 @@
 //! fields, ids as numbers or numeric strings, known datatype typos. Every default applied, value
 //! clamped or entry skipped becomes a [`ConfigNote`] so nothing changes silently.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{json, Map, Value};
 
 use crate::record::{DiagnosticKind, Severity};
@@ -144,12 +146,14 @@ pub struct MetricDef {
     pub calctype: Calctype,
     /// Declared dimensions.
     pub dimensions: Vec<DimensionDef>,
+    /// Position of each dimension id, so checking a data line is linear in its length.
+    dimension_index: HashMap<i64, usize>,
 }
 
 impl MetricDef {
     /// The declared dimension with this id.
     pub fn dimension(&self, id: i64) -> Option<&DimensionDef> {
-        self.dimensions.iter().find(|d| d.id == id)
+        self.dimension_index.get(&id).map(|&i| &self.dimensions[i])
     }
 }
 
@@ -190,17 +194,19 @@ pub struct ScriptConfig {
     pub events: Vec<EventDef>,
     /// The normalized configuration as compact JSON.
     pub json: String,
+    metric_index: HashMap<i64, usize>,
+    event_index: HashMap<i64, usize>,
 }
 
 impl ScriptConfig {
     /// The metric with this id (the first one declared, if duplicated).
     pub fn metric(&self, id: i64) -> Option<&MetricDef> {
-        self.metrics.iter().find(|m| m.id == id)
+        self.metric_index.get(&id).map(|&i| &self.metrics[i])
     }
 
     /// The event with this id.
     pub fn event(&self, id: i64) -> Option<&EventDef> {
-        self.events.iter().find(|e| e.id == id)
+        self.event_index.get(&id).map(|&i| &self.events[i])
     }
 }
 
@@ -258,6 +264,8 @@ pub fn parse_config(
         ScriptConfig {
             period_s,
             max_runtime_ms,
+            metric_index: index_of(&metrics),
+            event_index: index_of(&events),
             metrics,
             events,
             json,
@@ -438,6 +446,7 @@ where
         }
     };
     let mut out: Vec<T> = Vec::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Value::Object(obj) = item else {
             notes.push(skip_note(format!(
@@ -449,7 +458,7 @@ where
         let Some(entry) = parse(i, obj, notes) else {
             continue;
         };
-        if out.iter().any(|e| e.id() == entry.id()) {
+        if !seen.insert(entry.id()) {
             notes.push(skip_note(format!(
                 "{key}[{i}] repeats id {}; the first declaration is used",
                 entry.id()
@@ -471,6 +480,17 @@ fn skip_note(message: String) -> ConfigNote {
 
 trait HasId {
     fn id(&self) -> i64;
+}
+
+/// Position of each id (ids are unique: duplicates were skipped while parsing).
+fn index_of<T: HasId>(items: &[T]) -> HashMap<i64, usize> {
+    items.iter().enumerate().map(|(i, x)| (x.id(), i)).collect()
+}
+
+impl HasId for DimensionDef {
+    fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 impl HasId for MetricDef {
@@ -540,6 +560,7 @@ fn parse_metric(
         })
     };
     let mut dimensions: Vec<DimensionDef> = Vec::new();
+    let mut seen = HashSet::new();
     if let Some(Value::Array(dims)) = obj.get("dimensions") {
         for (j, d) in dims.iter().enumerate() {
             let Some(did) = d.get("id").and_then(as_int) else {
@@ -548,7 +569,7 @@ fn parse_metric(
                 )));
                 continue;
             };
-            if dimensions.iter().any(|x| x.id == did) {
+            if !seen.insert(did) {
                 notes.push(skip_note(format!(
                     "metric {id}: dimension id {did} is declared twice; the first is used"
                 )));
@@ -570,6 +591,7 @@ fn parse_metric(
         datatype,
         datatype_name,
         calctype,
+        dimension_index: index_of(&dimensions),
         dimensions,
     })
 }

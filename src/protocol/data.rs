@@ -154,10 +154,9 @@ fn parse_dimensions(s: &str) -> Result<Vec<(i64, &str)>, LineError> {
     if let Some(did) = pair_id {
         out.push((did, &s[start..]));
     }
-    for (i, (did, _)) in out.iter().enumerate() {
-        if out[..i].iter().any(|(d, _)| d == did) {
-            return err(format!("dimension id {did} appears twice"));
-        }
+    let mut seen = std::collections::HashSet::with_capacity(out.len());
+    if let Some((did, _)) = out.iter().find(|(d, _)| !seen.insert(*d)) {
+        return err(format!("dimension id {did} appears twice"));
     }
     Ok(out)
 }
