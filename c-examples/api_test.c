@@ -115,6 +115,15 @@ int main(int argc, char **argv) {
   gsp_options_init(&opts);
   opts.worker_threads = 0;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
+  gsp_options_init(&opts);
+  opts.env_mode = 7;
+  CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
+  gsp_options_init(&opts);
+  opts.working_dir = "/nonexistent/gsp-dir";
+  CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
+  gsp_options_init(&opts);
+  opts.run_as_user = "\xff";
+  CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
 
   /* A real script, with an extra environment variable. */
   const char *env[] = {"GSP_TEST_VALUE=42.5", NULL};

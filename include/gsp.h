@@ -318,6 +318,35 @@ typedef uint32_t gsp_diagnostic_kind;
 #endif // __cplusplus
 
 /**
+ * Values of gsp_options.env_mode.
+ */
+enum gsp_env_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Scripts get the host's environment (as of gsp_runtime_new) plus extra_env.
+   */
+  GSP_ENV_INHERIT = 0,
+  /**
+   * Scripts get only extra_env.
+   */
+  GSP_ENV_CLEAR = 1,
+  /**
+   * Scripts get the variables named in env_allow plus extra_env.
+   */
+  GSP_ENV_ALLOWLIST = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum gsp_env_mode gsp_env_mode;
+#else
+typedef uint32_t gsp_env_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A gsp runtime (opaque). Create with gsp_runtime_new(), destroy with gsp_runtime_free().
  */
 typedef struct gsp_runtime gsp_runtime;
@@ -372,6 +401,56 @@ typedef struct gsp_options {
    * for scripts. Copied by gsp_runtime_new(); the caller keeps ownership.
    */
   const char *const *extra_env;
+  /**
+   * NULL, or run scripts as this user (name or numeric uid). The host must be root.
+   */
+  const char *run_as_user;
+  /**
+   * NULL (the user's primary group), or this group (name or numeric gid).
+   */
+  const char *run_as_group;
+  /**
+   * NULL (the host's), or the scripts' working directory.
+   */
+  const char *working_dir;
+  /**
+   * NULL, or a writable cgroup v2 directory: each run gets its own cgroup below it, so a kill
+   * reaches processes that left the process group (setsid).
+   */
+  const char *cgroup_dir;
+  /**
+   * With env_mode GSP_ENV_ALLOWLIST: a NULL-terminated array of variable names to pass.
+   */
+  const char *const *env_allow;
+  /**
+   * RLIMIT_CPU for each run in seconds (0: the host's limit).
+   */
+  uint64_t rlimit_cpu_s;
+  /**
+   * RLIMIT_AS for each run in bytes (0: the host's limit).
+   */
+  uint64_t rlimit_as_bytes;
+  /**
+   * RLIMIT_NOFILE for each run (0: the host's limit).
+   */
+  uint64_t rlimit_nofile;
+  /**
+   * RLIMIT_NPROC for the scripts' user (0: the host's limit); bounds fork bombs when
+   * run_as_user is a dedicated user (root ignores it).
+   */
+  uint64_t rlimit_nproc;
+  /**
+   * Which host variables scripts get: a gsp_env_mode value (default GSP_ENV_INHERIT).
+   */
+  uint32_t env_mode;
+  /**
+   * Non-zero: refuse to run scripts as root (each run fails with a SPAWN_FAILED diagnostic).
+   */
+  uint32_t refuse_root;
+  /**
+   * Nice level for scripts, -20..19 (0: leave the host's).
+   */
+  int32_t nice;
 } gsp_options;
 
 /**

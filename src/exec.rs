@@ -33,11 +33,29 @@ unsafe impl Send for EnvBlock {}
 // SAFETY: as above; readers only read.
 unsafe impl Sync for EnvBlock {}
 
+/// Which of the host's environment variables scripts get.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EnvMode {
+    /// All of them (the default).
+    #[default]
+    Inherit,
+    /// None (only the extra variables).
+    Clear,
+    /// Only these names.
+    Allow(Vec<String>),
+}
+
 impl EnvBlock {
-    /// The host's environment as of now, with `extra` variables added (replacing same names).
-    pub fn inherit_with(extra: &[(String, String)]) -> io::Result<Self> {
+    /// The host's environment as of now, filtered by `mode`, with `extra` variables added
+    /// (replacing same names).
+    pub fn new(mode: &EnvMode, extra: &[(String, String)]) -> io::Result<Self> {
         let mut vars: Vec<(Vec<u8>, Vec<u8>)> = std::env::vars_os()
             .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .filter(|(k, _)| match mode {
+                EnvMode::Inherit => true,
+                EnvMode::Clear => false,
+                EnvMode::Allow(names) => names.iter().any(|n| n.as_bytes() == k.as_slice()),
+            })
             .collect();
         for (k, v) in extra {
             if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
@@ -64,6 +82,11 @@ impl EnvBlock {
         let mut ptrs: Vec<*const libc::c_char> = vars.iter().map(|c| c.as_ptr()).collect();
         ptrs.push(std::ptr::null());
         Ok(EnvBlock { vars, ptrs, path })
+    }
+
+    /// The NULL-terminated `envp` array.
+    pub fn envp(&self) -> *const *const libc::c_char {
+        self.ptrs.as_ptr()
     }
 
     /// Number of variables.
@@ -122,7 +145,7 @@ fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
 }
 
 /// A close-on-exec pipe as (read end, write end), both above stdio.
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: fds has room for two descriptors.
     cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
@@ -162,7 +185,7 @@ struct SpawnAttrs {
 }
 
 impl SpawnAttrs {
-    fn new(devnull: RawFd, out: RawFd, err: RawFd) -> io::Result<Box<Self>> {
+    fn new(devnull: RawFd, out: RawFd, err: RawFd, cwd: Option<&CStr>) -> io::Result<Box<Self>> {
         let mut s: Box<MaybeUninit<SpawnAttrs>> = Box::new(MaybeUninit::uninit());
         let p = s.as_mut_ptr();
         // SAFETY: init functions write the objects in place; on failure we destroy what we made.
@@ -174,6 +197,12 @@ impl SpawnAttrs {
             }
             let mut s: Box<SpawnAttrs> = Box::from_raw(Box::into_raw(s).cast());
             s.configure(devnull, out, err)?;
+            if let Some(dir) = cwd {
+                check(libc::posix_spawn_file_actions_addchdir_np(
+                    &mut s.actions,
+                    dir.as_ptr(),
+                ))?;
+            }
             Ok(s)
         }
     }
@@ -293,6 +322,7 @@ pub fn spawn(
     argv: &[CString],
     env: &EnvBlock,
     devnull: RawFd,
+    cwd: Option<&CStr>,
 ) -> Result<Child, SpawnError> {
     let io_err = |error: io::Error| SpawnError {
         explanation: format!("could not set up the child's pipes: {error}"),
@@ -300,7 +330,8 @@ pub fn spawn(
     };
     let (out_r, out_w) = pipe().map_err(io_err)?;
     let (err_r, err_w) = pipe().map_err(io_err)?;
-    let attrs = SpawnAttrs::new(devnull, out_w.as_raw_fd(), err_w.as_raw_fd()).map_err(io_err)?;
+    let attrs =
+        SpawnAttrs::new(devnull, out_w.as_raw_fd(), err_w.as_raw_fd(), cwd).map_err(io_err)?;
     let mut argv_ptrs: Vec<*mut libc::c_char> = argv
         .iter()
         .map(|a| a.as_ptr() as *mut libc::c_char)
@@ -324,7 +355,12 @@ pub fn spawn(
     if ret != 0 {
         let error = io::Error::from_raw_os_error(ret);
         return Err(SpawnError {
-            explanation: explain_spawn_error(Path::new(OsStr::from_bytes(program.to_bytes())), ret),
+            explanation: match cwd.map(program_path) {
+                Some(dir) if !dir.is_dir() => {
+                    format!("the working directory `{}` does not exist", dir.display())
+                }
+                _ => explain_spawn_error(&program_path(program), ret),
+            },
             error,
         });
     }
@@ -339,7 +375,8 @@ pub fn spawn(
     })
 }
 
-fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+/// A pidfd for our child, or `None` on kernels without pidfd_open.
+pub fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
     // SAFETY: a plain syscall; the result is a new close-on-exec descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     if fd < 0 {

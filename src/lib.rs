@@ -5,11 +5,13 @@
 //! (`-d`) every period, on its own threads, enforcing the protocol's timing and limits.
 //!
 //! Modules, by job: [`protocol`] parses what scripts print; [`schedule`] decides when runs are
-//! due; [`exec`] spawns and kills process groups; [`reactor`] watches running scripts;
+//! due; [`exec`] spawns and kills process groups; [`contain`] and [`cgroup`] confine them; [`reactor`] watches running scripts;
 //! [`difference`] computes `Difference` values; [`queue`] holds records for the host;
 //! [`runtime`] ties them together; `ffi` is the C ABI over [`Runtime`].
 
+pub mod cgroup;
 pub mod cmdline;
+pub mod contain;
 pub mod difference;
 pub mod exec;
 pub mod ffi;
@@ -20,6 +22,8 @@ pub mod record;
 pub mod runtime;
 pub mod schedule;
 
+pub use contain::ResourceLimits;
+pub use exec::EnvMode;
 pub use protocol::config::{
     AttributeDef, Calctype, Datatype, DimensionDef, EventDef, MetricDef, ScriptConfig,
 };

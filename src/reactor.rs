@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use crate::cgroup::RunCgroup;
 use crate::exec::{self, Child, ExitStatus, Usage};
 
 /// Bytes read from one pipe per wake-up before others get their turn.
@@ -60,8 +61,11 @@ pub struct RunLimits {
     pub max_stdout: usize,
 }
 
+/// Empty run cgroups are removed on later loop iterations; one that stays busy this long is left.
+const CGROUP_REMOVE_ATTEMPTS: u32 = 500;
+
 enum Cmd {
-    Add(u64, Child, RunLimits, Instant),
+    Add(u64, Child, RunLimits, Instant, Option<RunCgroup>),
     Cancel(u64),
     Shutdown,
 }
@@ -119,6 +123,7 @@ impl Reactor {
                     kill_grace,
                     stderr_tail,
                     scratch: Vec::new(),
+                    cleanup: Vec::new(),
                 }
                 .run()
             })?;
@@ -128,9 +133,17 @@ impl Reactor {
         })
     }
 
-    /// Watches a spawned child until it ends.
-    pub fn add(&self, run: u64, child: Child, limits: RunLimits, started: Instant) {
-        self.shared.send(Cmd::Add(run, child, limits, started));
+    /// Watches a spawned child (and its cgroup, if it has one) until it ends.
+    pub fn add(
+        &self,
+        run: u64,
+        child: Child,
+        limits: RunLimits,
+        started: Instant,
+        cgroup: Option<RunCgroup>,
+    ) {
+        self.shared
+            .send(Cmd::Add(run, child, limits, started, cgroup));
     }
 
     /// Kills a run's process group now; it is still reported through the callback.
@@ -157,6 +170,7 @@ impl Drop for Reactor {
 struct Active {
     run: u64,
     child: Child,
+    cgroup: Option<RunCgroup>,
     limits: RunLimits,
     started: Instant,
     stdout: Vec<u8>,
@@ -172,6 +186,14 @@ struct Active {
 impl Active {
     fn deadline(&self) -> Instant {
         self.kill_at.unwrap_or(self.started + self.limits.timeout)
+    }
+
+    /// SIGKILL to the process group and, with a cgroup, to everything in it (setsid escapees).
+    fn kill_all(&self) {
+        exec::kill_group(self.child.pid, libc::SIGKILL);
+        if let Some(c) = &self.cgroup {
+            c.kill();
+        }
     }
 }
 
@@ -190,6 +212,8 @@ struct EventLoop {
     kill_grace: Duration,
     stderr_tail: usize,
     scratch: Vec<u8>,
+    /// Cgroups of finished runs whose processes are still exiting, with removal attempts.
+    cleanup: Vec<(RunCgroup, u32)>,
 }
 
 impl EventLoop {
@@ -224,6 +248,9 @@ impl EventLoop {
                 }
                 timeout = Some(timeout.map_or(wait, |t| t.min(wait)));
             }
+            if !self.cleanup.is_empty() {
+                timeout = Some(timeout.map_or(NO_PIDFD_POLL, |t| t.min(NO_PIDFD_POLL)));
+            }
             let ms = timeout.map_or(-1, |t| {
                 // Round up so a deadline is never polled for 0 ms in a busy loop.
                 t.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
@@ -251,7 +278,15 @@ impl EventLoop {
             }
             self.enforce_deadlines();
             self.finish_exited();
+            self.remove_cgroups();
         }
+    }
+
+    fn remove_cgroups(&mut self) {
+        self.cleanup.retain_mut(|(c, attempts)| {
+            *attempts += 1;
+            c.remove().is_err() && *attempts < CGROUP_REMOVE_ATTEMPTS
+        });
     }
 
     /// Returns false on shutdown.
@@ -268,9 +303,10 @@ impl EventLoop {
         let cmds = std::mem::take(&mut *self.shared.cmds.lock());
         for cmd in cmds {
             match cmd {
-                Cmd::Add(run, child, limits, started) => self.active.push(Active {
+                Cmd::Add(run, child, limits, started, cgroup) => self.active.push(Active {
                     run,
                     child,
+                    cgroup,
                     limits,
                     started,
                     stdout: Vec::new(),
@@ -286,13 +322,22 @@ impl EventLoop {
                     if let Some(a) = self.active.iter_mut().find(|a| a.run == run) {
                         a.reason.get_or_insert(EndReason::Cancelled);
                         a.stdout = Vec::new();
-                        exec::kill_group(a.child.pid, libc::SIGKILL);
+                        a.kill_all();
                     }
                 }
                 Cmd::Shutdown => {
                     for a in self.active.drain(..) {
-                        exec::kill_group(a.child.pid, libc::SIGKILL);
+                        a.kill_all();
                         exec::reap(a.child.pid);
+                        if let Some(c) = a.cgroup {
+                            self.cleanup.push((c, 0));
+                        }
+                    }
+                    // Killed processes leave their cgroups within moments; wait up to a second.
+                    let deadline = Instant::now() + Duration::from_secs(1);
+                    while !self.cleanup.is_empty() && Instant::now() < deadline {
+                        self.cleanup.retain(|(c, _)| c.remove().is_err());
+                        std::thread::sleep(Duration::from_millis(5));
                     }
                     return false;
                 }
@@ -368,7 +413,7 @@ impl EventLoop {
                     self.begin_kill(i);
                 }
                 Some(_) => {
-                    exec::kill_group(a.child.pid, libc::SIGKILL);
+                    a.kill_all();
                     // Poll again after a grace; SIGKILL cannot be ignored.
                     a.kill_at = Some(now + self.kill_grace);
                 }
@@ -385,7 +430,7 @@ impl EventLoop {
             }
             let mut a = self.active.swap_remove(i);
             // Leftovers of the group (a grandchild holding stdout) must not delay the result.
-            exec::kill_group(a.child.pid, libc::SIGKILL);
+            a.kill_all();
             let (status, usage) = exec::reap(a.child.pid);
             let elapsed = a.started.elapsed();
             // Everything the leader wrote is already in the pipes; take it without waiting for
@@ -409,6 +454,9 @@ impl EventLoop {
                 a.stderr_tail.extend_from_slice(&self.scratch);
                 let excess = a.stderr_tail.len().saturating_sub(self.stderr_tail);
                 a.stderr_tail.drain(..excess);
+            }
+            if let Some(c) = a.cgroup.take() {
+                self.cleanup.push((c, 0));
             }
             (self.on_finish)(Finished {
                 run: a.run,

@@ -4,7 +4,10 @@
 //! Lock order: `state`, then the record queue. No lock is held while the host's drain callback runs.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -12,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::cgroup::{self, RunCgroup};
 use crate::cmdline::CommandLine;
+use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
 use crate::difference::DifferenceState;
-use crate::exec::{self, EnvBlock, ExitStatus};
+use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
 use crate::protocol::config::{parse_config, Calctype, ConfigLimits, ScriptConfig};
 use crate::protocol::data::interpret;
 use crate::queue::RecordQueue;
@@ -50,6 +55,21 @@ pub struct Options {
     pub kill_grace_ms: u32,
     /// Variables added to (or replacing those of) the host's environment for scripts.
     pub extra_env: Vec<(String, String)>,
+    /// Which of the host's variables scripts get (default: all).
+    pub env_mode: EnvMode,
+    /// Scripts' working directory (default: the host's).
+    pub working_dir: Option<PathBuf>,
+    /// Run scripts as this user (name or uid); needs a root host.
+    pub run_as_user: Option<String>,
+    /// ...and this group (name or gid; default: the user's primary group).
+    pub run_as_group: Option<String>,
+    /// Refuse to run scripts as root (every run fails with a diagnostic instead).
+    pub refuse_root: bool,
+    /// Per-run resource limits and nice level.
+    pub limits: ResourceLimits,
+    /// A writable cgroup v2 directory: each run gets its own cgroup below it, so a kill reaches
+    /// processes that left the process group (setsid).
+    pub cgroup_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -65,6 +85,13 @@ impl Default for Options {
             min_period_s: 60,
             kill_grace_ms: 500,
             extra_env: Vec::new(),
+            env_mode: EnvMode::Inherit,
+            working_dir: None,
+            run_as_user: None,
+            run_as_group: None,
+            refuse_root: false,
+            limits: ResourceLimits::default(),
+            cgroup_dir: None,
         }
     }
 }
@@ -246,6 +273,8 @@ struct Inner {
     options: Options,
     limits: ConfigLimits,
     env: EnvBlock,
+    credentials: Option<Credentials>,
+    cwd: Option<CString>,
     devnull: OwnedFd,
     state: Mutex<State>,
     queue: RecordQueue,
@@ -296,8 +325,45 @@ impl Runtime {
                 "config_timeout_ms, max_runtime_ms and min_period_s must be positive".into(),
             ));
         }
-        let env = EnvBlock::inherit_with(&options.extra_env)
+        let env = EnvBlock::new(&options.env_mode, &options.extra_env)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let credentials = match &options.run_as_user {
+            Some(user) => Some(
+                contain::resolve_credentials(user, options.run_as_group.as_deref())
+                    .map_err(Error::InvalidArgument)?,
+            ),
+            None if options.run_as_group.is_some() => {
+                return Err(Error::InvalidArgument(
+                    "run_as_group needs run_as_user".into(),
+                ))
+            }
+            None => None,
+        };
+        let cwd = match &options.working_dir {
+            Some(dir) if !dir.is_dir() => {
+                return Err(Error::InvalidArgument(format!(
+                    "working directory `{}` is not a directory",
+                    dir.display()
+                )))
+            }
+            Some(dir) => Some(
+                CString::new(dir.as_os_str().as_bytes())
+                    .map_err(|_| Error::InvalidArgument("working directory contains NUL".into()))?,
+            ),
+            None => None,
+        };
+        if let Some(dir) = &options.cgroup_dir {
+            cgroup::check_parent(dir).map_err(Error::InvalidArgument)?;
+        }
+        if options
+            .limits
+            .nice
+            .is_some_and(|n| !(-20..=19).contains(&n))
+        {
+            return Err(Error::InvalidArgument(
+                "nice must be between -20 and 19".into(),
+            ));
+        }
         let devnull =
             exec::open_devnull().map_err(|e| Error::Internal(format!("/dev/null: {e}")))?;
         let jobs = Arc::new(Jobs::default());
@@ -316,6 +382,8 @@ impl Runtime {
             queue: RecordQueue::new(options.queue_capacity),
             options,
             env,
+            credentials,
+            cwd,
             devnull,
             state: Mutex::new(State {
                 next_script_id: 1,
@@ -553,6 +621,17 @@ impl Drop for Runtime {
     }
 }
 
+/// Removes a run cgroup whose processes were just killed (they leave it within moments).
+fn remove_cgroup_soon(c: RunCgroup) {
+    for _ in 0..200 {
+        c.kill();
+        if c.remove().is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn exit_text(status: ExitStatus) -> String {
     match status {
         ExitStatus::Code(c) => format!("exited with status {c}"),
@@ -656,11 +735,10 @@ impl Inner {
             (info.command.argv(info.mode).clone(), timeout)
         };
         let started = Instant::now();
-        let spawned = exec::resolve_program(&argv[0], &self.env)
-            .and_then(|program| exec::spawn(&program, &argv, &self.env, self.devnull.as_raw_fd()));
+        let spawned = self.spawn_process(run, &argv);
         let mut st = self.state.lock();
         match spawned {
-            Ok(child) => {
+            Ok((child, cgroup)) => {
                 bump(&self.counters.started, 1);
                 let pid = child.pid;
                 let stop = st.shutting_down;
@@ -671,7 +749,13 @@ impl Inner {
                 if info.cancelled || stop {
                     drop(st);
                     exec::kill_group(pid, libc::SIGKILL);
+                    if let Some(c) = &cgroup {
+                        c.kill();
+                    }
                     exec::reap(pid);
+                    if let Some(c) = cgroup {
+                        remove_cgroup_soon(c);
+                    }
                     bump(&self.counters.killed, 1);
                     self.abandon(run);
                     return;
@@ -681,7 +765,7 @@ impl Inner {
                     timeout: Duration::from_millis(u64::from(timeout_ms)),
                     max_stdout: self.options.max_stdout_bytes,
                 };
-                self.reactor.add(run, child, limits, started);
+                self.reactor.add(run, child, limits, started, cgroup);
             }
             Err(e) => {
                 bump(&self.counters.failed, 1);
@@ -710,6 +794,63 @@ impl Inner {
                     s.schedule_failed(&info);
                     self.queue.push(Record::Diagnostic(diag));
                 }
+            }
+        }
+    }
+
+    /// Starts the process, contained when the options ask for it.
+    fn spawn_process(
+        &self,
+        run: u64,
+        argv: &[CString],
+    ) -> Result<(Child, Option<RunCgroup>), SpawnError> {
+        // SAFETY: geteuid cannot fail.
+        let uid = self
+            .credentials
+            .as_ref()
+            .map_or_else(|| unsafe { libc::geteuid() }, |c| c.uid);
+        if self.options.refuse_root && uid == 0 {
+            return Err(SpawnError {
+                error: std::io::Error::from_raw_os_error(libc::EPERM),
+                explanation: "refusing to run a script as root (refuse_root is set): set run_as_user to an unprivileged user".into(),
+            });
+        }
+        let program = exec::resolve_program(&argv[0], &self.env)?;
+        let cwd = self.cwd.as_deref();
+        let contained = self.credentials.is_some()
+            || self.options.limits.any()
+            || self.options.cgroup_dir.is_some();
+        if !contained {
+            return exec::spawn(&program, argv, &self.env, self.devnull.as_raw_fd(), cwd)
+                .map(|c| (c, None));
+        }
+        let cgroup = match &self.options.cgroup_dir {
+            Some(dir) => Some(RunCgroup::create(dir, run).map_err(|error| SpawnError {
+                explanation: format!(
+                    "cannot create the run's cgroup in `{}`: {error}",
+                    dir.display()
+                ),
+                error,
+            })?),
+            None => None,
+        };
+        let spawned = contain::spawn(&ContainedSpawn {
+            program: &program,
+            argv,
+            env: &self.env,
+            devnull: self.devnull.as_raw_fd(),
+            cwd,
+            credentials: self.credentials.as_ref(),
+            limits: &self.options.limits,
+            cgroup_procs: cgroup.as_ref().map(|c| c.procs_path()),
+        });
+        match spawned {
+            Ok(child) => Ok((child, cgroup)),
+            Err(e) => {
+                if let Some(c) = cgroup {
+                    remove_cgroup_soon(c);
+                }
+                Err(e)
             }
         }
     }

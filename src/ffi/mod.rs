@@ -20,7 +20,10 @@ use std::time::Duration;
 
 use self::panic::{boundary, boundary_void};
 pub use self::types::*;
+use crate::contain::ResourceLimits;
+use crate::exec::EnvMode;
 use crate::runtime::{Error, Options, Runtime};
+use std::path::PathBuf;
 
 #[allow(non_camel_case_types)]
 /// A gsp runtime (opaque). Create with gsp_runtime_new(), destroy with gsp_runtime_free().
@@ -103,6 +106,18 @@ fn default_options() -> gsp_options {
         min_period_s: d.min_period_s,
         kill_grace_ms: d.kill_grace_ms,
         extra_env: ptr::null(),
+        run_as_user: ptr::null(),
+        run_as_group: ptr::null(),
+        working_dir: ptr::null(),
+        cgroup_dir: ptr::null(),
+        env_allow: ptr::null(),
+        rlimit_cpu_s: 0,
+        rlimit_as_bytes: 0,
+        rlimit_nofile: 0,
+        rlimit_nproc: 0,
+        env_mode: gsp_env_mode::GSP_ENV_INHERIT as u32,
+        refuse_root: 0,
+        nice: 0,
     }
 }
 
@@ -119,7 +134,7 @@ pub extern "C" fn gsp_options_init(opts: *mut gsp_options) -> gsp_status {
 }
 
 /// Offsets at which a gsp_options from some header version may end.
-fn options_field_ends() -> [usize; 11] {
+fn options_field_ends() -> [usize; 24] {
     macro_rules! end {
         ($f:ident, $t:ty) => {
             offset_of!(gsp_options, $f) + size_of::<$t>()
@@ -137,6 +152,19 @@ fn options_field_ends() -> [usize; 11] {
         end!(min_period_s, u32),
         end!(kill_grace_ms, u32),
         end!(extra_env, *const *const c_char),
+        end!(run_as_user, *const c_char),
+        end!(run_as_group, *const c_char),
+        end!(working_dir, *const c_char),
+        end!(cgroup_dir, *const c_char),
+        end!(env_allow, *const *const c_char),
+        end!(rlimit_cpu_s, u64),
+        end!(rlimit_as_bytes, u64),
+        end!(rlimit_nofile, u64),
+        end!(rlimit_nproc, u64),
+        end!(env_mode, u32),
+        end!(refuse_root, u32),
+        end!(nice, i32),
+        size_of::<gsp_options>(),
     ]
 }
 
@@ -158,19 +186,23 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
     unsafe {
         ptr::copy_nonoverlapping(opts.cast::<u8>(), (&raw mut o).cast::<u8>(), size.min(ours));
     }
-    let mut extra_env = Vec::new();
-    if !o.extra_env.is_null() {
-        let mut p = o.extra_env;
-        // SAFETY: a NULL-terminated array of C strings, per the documented contract.
-        unsafe {
-            while !(*p).is_null() {
-                let entry = CStr::from_ptr(*p).to_str().map_err(|_| invalid)?;
-                let (k, v) = entry.split_once('=').ok_or(invalid)?;
-                extra_env.push((k.to_string(), v.to_string()));
-                p = p.add(1);
-            }
-        }
-    }
+    // SAFETY (all reads below): NULL or NUL-terminated strings and NULL-terminated arrays, per
+    // the documented contract.
+    let extra_env = unsafe { string_array(o.extra_env) }?
+        .into_iter()
+        .map(|e| {
+            e.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or(invalid)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let env_mode = match o.env_mode {
+        0 => EnvMode::Inherit,
+        1 => EnvMode::Clear,
+        2 => EnvMode::Allow(unsafe { string_array(o.env_allow) }?),
+        _ => return Err(invalid),
+    };
+    let nonzero = |v: u64| (v != 0).then_some(v);
     Ok(Options {
         worker_threads: o.worker_threads as usize,
         max_concurrent_runs: o.max_concurrent_runs as usize,
@@ -182,7 +214,54 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
         min_period_s: o.min_period_s,
         kill_grace_ms: o.kill_grace_ms,
         extra_env,
+        env_mode,
+        working_dir: unsafe { opt_string(o.working_dir) }?.map(PathBuf::from),
+        run_as_user: unsafe { opt_string(o.run_as_user) }?,
+        run_as_group: unsafe { opt_string(o.run_as_group) }?,
+        refuse_root: o.refuse_root != 0,
+        limits: ResourceLimits {
+            cpu_seconds: nonzero(o.rlimit_cpu_s),
+            address_space_bytes: nonzero(o.rlimit_as_bytes),
+            open_files: nonzero(o.rlimit_nofile),
+            processes: nonzero(o.rlimit_nproc),
+            nice: (o.nice != 0).then_some(o.nice),
+        },
+        cgroup_dir: unsafe { opt_string(o.cgroup_dir) }?.map(PathBuf::from),
     })
+}
+
+/// A NULL-terminated array of C strings (NULL: empty).
+///
+/// # Safety
+/// `p` is NULL or a NULL-terminated array of NUL-terminated strings.
+unsafe fn string_array(mut p: *const *const c_char) -> Result<Vec<String>, gsp_status> {
+    let mut out = Vec::new();
+    if p.is_null() {
+        return Ok(out);
+    }
+    // SAFETY: per the function's contract.
+    unsafe {
+        while !(*p).is_null() {
+            out.push(opt_string(*p)?.unwrap_or_default());
+            p = p.add(1);
+        }
+    }
+    Ok(out)
+}
+
+/// A C string as UTF-8 (NULL: `None`).
+///
+/// # Safety
+/// `p` is NULL or NUL-terminated.
+unsafe fn opt_string(p: *const c_char) -> Result<Option<String>, gsp_status> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: per the function's contract.
+    let s = unsafe { CStr::from_ptr(p) };
+    s.to_str()
+        .map(|s| Some(s.to_string()))
+        .map_err(|_| gsp_status::GSP_STATUS_INVALID_ARGUMENT)
 }
 
 /// Creates a runtime and starts its threads; `opts` may be NULL for the defaults. The host's

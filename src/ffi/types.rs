@@ -155,6 +155,44 @@ pub struct gsp_options {
     /// NULL, or a NULL-terminated array of "NAME=VALUE" strings added to the host's environment
     /// for scripts. Copied by gsp_runtime_new(); the caller keeps ownership.
     pub extra_env: *const *const c_char,
+    /// NULL, or run scripts as this user (name or numeric uid). The host must be root.
+    pub run_as_user: *const c_char,
+    /// NULL (the user's primary group), or this group (name or numeric gid).
+    pub run_as_group: *const c_char,
+    /// NULL (the host's), or the scripts' working directory.
+    pub working_dir: *const c_char,
+    /// NULL, or a writable cgroup v2 directory: each run gets its own cgroup below it, so a kill
+    /// reaches processes that left the process group (setsid).
+    pub cgroup_dir: *const c_char,
+    /// With env_mode GSP_ENV_ALLOWLIST: a NULL-terminated array of variable names to pass.
+    pub env_allow: *const *const c_char,
+    /// RLIMIT_CPU for each run in seconds (0: the host's limit).
+    pub rlimit_cpu_s: u64,
+    /// RLIMIT_AS for each run in bytes (0: the host's limit).
+    pub rlimit_as_bytes: u64,
+    /// RLIMIT_NOFILE for each run (0: the host's limit).
+    pub rlimit_nofile: u64,
+    /// RLIMIT_NPROC for the scripts' user (0: the host's limit); bounds fork bombs when
+    /// run_as_user is a dedicated user (root ignores it).
+    pub rlimit_nproc: u64,
+    /// Which host variables scripts get: a gsp_env_mode value (default GSP_ENV_INHERIT).
+    pub env_mode: u32,
+    /// Non-zero: refuse to run scripts as root (each run fails with a SPAWN_FAILED diagnostic).
+    pub refuse_root: u32,
+    /// Nice level for scripts, -20..19 (0: leave the host's).
+    pub nice: i32,
+}
+
+/// Values of gsp_options.env_mode.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum gsp_env_mode {
+    /// Scripts get the host's environment (as of gsp_runtime_new) plus extra_env.
+    GSP_ENV_INHERIT = 0,
+    /// Scripts get only extra_env.
+    GSP_ENV_CLEAR = 1,
+    /// Scripts get the variables named in env_allow plus extra_env.
+    GSP_ENV_ALLOWLIST = 2,
 }
 
 /// Counters since the runtime was created.
