@@ -536,7 +536,10 @@ impl Runtime {
 
     /// Blocks until records are pending or `timeout` passes; returns how many are pending.
     pub fn wait(&self, timeout: Duration) -> usize {
-        self.inner.queue.wait(timeout)
+        // Hold the shared state, not `self`: a C host may free the runtime while this thread
+        // waits; shutdown closes the queue, which ends the wait.
+        let inner = Arc::clone(&self.inner);
+        inner.queue.wait(timeout)
     }
 
     /// Records pending now.

@@ -26,11 +26,23 @@ cargo test --release
 step "C examples under AddressSanitizer and UndefinedBehaviorSanitizer"
 make -C c-examples clean asan
 c-examples/api_test-asan tests/scripts
+c-examples/stress_test-asan tests/scripts 4
 out=$(c-examples/host-asan --ticks 3 examples/scripts/load.sh 'sh examples/scripts/disk.sh')
 echo "$out"
 grep -q '^CONFIG script=1 ' <<<"$out"
 grep -q '^METRIC script=1 id=1 ' <<<"$out"
 grep -q '^METRIC script=2 id=1 .*mount=' <<<"$out"
+
+step "C examples under valgrind memcheck (no errors, no leaks)"
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+make -C c-examples host api_test
+# valgrind does not know pidfd_open, so this also runs gsp's fallback exit detection.
+vg() { valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+  --show-leak-kinds=definite,indirect "$@" 2> >(grep -v -e 'unhandled amd64-linux syscall' -e 'README_MISSING_SYSCALL' \
+  -e 'write your own handler' -e 'consider this a bug' -e 'valgrind.org/support' >&2); }
+vg c-examples/api_test tests/scripts
+out=$(vg c-examples/host --ticks 2 examples/scripts/load.sh)
+grep -q '^METRIC script=1 id=1 ' <<<"$out"
 
 step "shipping: version macros, ABI table, exported symbols, install, pkg-config, CMake"
 bash tests/install.sh
