@@ -451,6 +451,11 @@ typedef struct gsp_options {
    * Nice level for scripts, -20..19 (0: leave the host's).
    */
   int32_t nice;
+  /**
+   * Non-zero: offset each script's first data run within its period by a hash of its command
+   * line, so many scripts do not all start in the same second.
+   */
+  uint32_t splay;
 } gsp_options;
 
 /**

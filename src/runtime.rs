@@ -70,6 +70,9 @@ pub struct Options {
     /// A writable cgroup v2 directory: each run gets its own cgroup below it, so a kill reaches
     /// processes that left the process group (setsid).
     pub cgroup_dir: Option<PathBuf>,
+    /// Offset each script's first data run within its period by a hash of its command line, so
+    /// many scripts do not all start in the same second (deterministic across restarts).
+    pub splay: bool,
 }
 
 impl Default for Options {
@@ -92,6 +95,7 @@ impl Default for Options {
             refuse_root: false,
             limits: ResourceLimits::default(),
             cgroup_dir: None,
+            splay: false,
         }
     }
 }
@@ -624,6 +628,14 @@ impl Drop for Runtime {
     }
 }
 
+/// A deterministic offset within the period from the command line (FNV-1a), for `splay`.
+pub fn splay_offset_ms(command_line: &str, period_s: u32) -> i64 {
+    let hash = command_line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    (hash % (u64::from(period_s.max(1)) * 1000)) as i64
+}
+
 /// Removes a run cgroup whose processes were just killed (they leave it within moments).
 fn remove_cgroup_soon(c: RunCgroup) {
     for _ in 0..200 {
@@ -1006,9 +1018,13 @@ impl Inner {
                 records.extend(notes.into_iter().map(|n| {
                     Record::Diagnostic(Diagnostic::new(id, n.severity, n.kind, n.message))
                 }));
+                let first_due = self
+                    .options
+                    .splay
+                    .then(|| info.host_ms + splay_offset_ms(&info.command.text, config.period_s));
                 if !script
                     .schedule
-                    .config_succeeded(info.generation, config.period_s)
+                    .config_succeeded(info.generation, config.period_s, first_due)
                 {
                     return; // reconfigured meanwhile: a newer configuration run follows
                 }

@@ -118,16 +118,22 @@ impl Schedule {
         }
     }
 
-    /// A configuration run started at `started_ms` under `generation` succeeded with this period.
-    /// Returns false (and changes nothing but the running state) when the run was stale.
-    pub fn config_succeeded(&mut self, generation: u64, period_s: u32) -> bool {
+    /// A configuration run under `generation` succeeded with this period. The first data run is
+    /// due at `first_due_ms` (`None`: the next tick). Returns false (and changes nothing but the
+    /// running state) when the run was stale.
+    pub fn config_succeeded(
+        &mut self,
+        generation: u64,
+        period_s: u32,
+        first_due_ms: Option<i64>,
+    ) -> bool {
         self.running = None;
         if generation != self.generation {
             return false;
         }
         self.configured_period_ms = Some(i64::from(period_s) * 1000);
         self.config_failures = 0;
-        self.next_data_ms = None;
+        self.next_data_ms = first_due_ms;
         true
     }
 
@@ -186,7 +192,7 @@ mod tests {
     fn configured(period_s: u32) -> Schedule {
         let mut s = Schedule::new();
         assert_eq!(s.poll(0), Decision::Start(Mode::Config));
-        assert!(s.config_succeeded(0, period_s));
+        assert!(s.config_succeeded(0, period_s, None));
         s
     }
 
@@ -202,6 +208,19 @@ mod tests {
         assert_eq!(s.poll(121_500), Decision::Start(Mode::Data));
         s.data_finished();
         assert_eq!(s.poll(181_000), Decision::Start(Mode::Data));
+    }
+
+    #[test]
+    fn a_splayed_first_run_waits_for_its_offset_then_keeps_the_period() {
+        let mut s = Schedule::new();
+        assert_eq!(s.poll(0), Decision::Start(Mode::Config));
+        assert!(s.config_succeeded(0, 60, Some(25_000)));
+        assert_eq!(s.poll(1_000), Decision::Idle);
+        assert_eq!(s.poll(24_999), Decision::Idle);
+        assert_eq!(s.poll(25_000), Decision::Start(Mode::Data));
+        s.data_finished();
+        assert_eq!(s.poll(84_999), Decision::Idle);
+        assert_eq!(s.poll(85_000), Decision::Start(Mode::Data));
     }
 
     #[test]
@@ -268,9 +287,9 @@ mod tests {
         s.reconfigure();
         assert_eq!(s.poll(1), Decision::Start(Mode::Config));
         s.reconfigure();
-        assert!(!s.config_succeeded(1, 60));
+        assert!(!s.config_succeeded(1, 60, None));
         assert_eq!(s.poll(2), Decision::Start(Mode::Config));
-        assert!(s.config_succeeded(2, 120));
+        assert!(s.config_succeeded(2, 120, None));
         assert_eq!(s.poll(3), Decision::Start(Mode::Data));
     }
 }

@@ -562,3 +562,42 @@ fn each_script_reports_its_cost() {
     assert!(b_last.max_rss_kib > 0 && b.peak_rss_kib >= b_last.max_rss_kib);
     assert!(b.total_duration >= b_last.duration);
 }
+
+#[test]
+fn splay_offsets_the_first_data_run_by_a_hash_of_the_command_line() {
+    let mut h = Harness::with(Options {
+        splay: true,
+        ..Options::default()
+    });
+    let cmd = script("basic.sh");
+    let offset = gsp::runtime::splay_offset_ms(&cmd, 60);
+    assert_eq!(
+        offset,
+        gsp::runtime::splay_offset_ms(&cmd, 60),
+        "deterministic"
+    );
+    assert!((0..60_000).contains(&offset));
+    assert_ne!(
+        offset,
+        gsp::runtime::splay_offset_ms(&format!("{cmd} "), 60)
+    );
+    let id = h.add(&cmd);
+    h.expect("config", |r| {
+        r.iter().any(|x| matches!(x, Record::Config(_)))
+    });
+    if offset > 1000 {
+        h.now += offset - 1000;
+        for _ in 0..3 {
+            h.step();
+        }
+        assert_eq!(
+            h.rt.script_state(id).unwrap().data_runs_done,
+            0,
+            "not before its offset"
+        );
+        h.now += 1000;
+    } else {
+        h.now += offset;
+    }
+    h.expect_data_runs(id, 1);
+}

@@ -118,6 +118,7 @@ fn default_options() -> gsp_options {
         env_mode: gsp_env_mode::GSP_ENV_INHERIT as u32,
         refuse_root: 0,
         nice: 0,
+        splay: 0,
     }
 }
 
@@ -134,7 +135,7 @@ pub extern "C" fn gsp_options_init(opts: *mut gsp_options) -> gsp_status {
 }
 
 /// Offsets at which a gsp_options from some header version may end.
-fn options_field_ends() -> [usize; 24] {
+fn options_field_ends() -> [usize; 25] {
     macro_rules! end {
         ($f:ident, $t:ty) => {
             offset_of!(gsp_options, $f) + size_of::<$t>()
@@ -164,6 +165,7 @@ fn options_field_ends() -> [usize; 24] {
         end!(env_mode, u32),
         end!(refuse_root, u32),
         end!(nice, i32),
+        end!(splay, u32),
         size_of::<gsp_options>(),
     ]
 }
@@ -227,6 +229,7 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
             nice: (o.nice != 0).then_some(o.nice),
         },
         cgroup_dir: unsafe { opt_string(o.cgroup_dir) }?.map(PathBuf::from),
+        splay: o.splay != 0,
     })
 }
 

@@ -181,6 +181,9 @@ pub struct gsp_options {
     pub refuse_root: u32,
     /// Nice level for scripts, -20..19 (0: leave the host's).
     pub nice: i32,
+    /// Non-zero: offset each script's first data run within its period by a hash of its command
+    /// line, so many scripts do not all start in the same second.
+    pub splay: u32,
 }
 
 /// Values of gsp_options.env_mode.
