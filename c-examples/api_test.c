@@ -5,9 +5,11 @@
  *   api_test SCRIPTS_DIR      (the repository's tests/scripts)
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gsp.h"
 
@@ -66,6 +68,25 @@ static void on_record(void *user_data, const gsp_record *r) {
   }
 }
 
+struct waiter_arg {
+  gsp_runtime *rt;
+  double *waited;
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *waiter(void *arg) {
+  struct waiter_arg *wa = arg;
+  double t0 = now_s();
+  gsp_wait(wa->rt, 20000, NULL);
+  *wa->waited = now_s() - t0;
+  return NULL;
+}
+
 static void drain_until(struct seen *s, int metrics, int64_t *now) {
   for (int i = 0; i < 200 && s->metrics < metrics; i++) {
     gsp_tick(s->rt, *now);
@@ -91,7 +112,7 @@ int main(int argc, char **argv) {
   /* NULL arguments. */
   gsp_runtime *rt = NULL;
   uint64_t id = 0;
-  CHECK(gsp_options_init(NULL) == GSP_STATUS_NULL_ARGUMENT);
+  CHECK(gsp_options_init(NULL, sizeof(gsp_options)) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_runtime_new(NULL, NULL) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_script_add(NULL, "x", &id) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_script_remove(NULL, 1) == GSP_STATUS_NULL_ARGUMENT);
@@ -102,32 +123,45 @@ int main(int argc, char **argv) {
 
   /* Options: an older header's shorter struct is accepted, a size inside a field is not. */
   gsp_options opts;
-  CHECK(gsp_options_init(&opts) == GSP_STATUS_OK);
+  CHECK(gsp_options_init(&opts, sizeof opts) == GSP_STATUS_OK);
   CHECK(opts.struct_size == sizeof opts && opts.config_timeout_ms == 1000 &&
         opts.max_runtime_ms == 50000 && opts.min_period_s == 60 &&
         opts.max_stdout_bytes == 4u * 1024 * 1024);
+  /* A host built against an older header: gsp writes only the bytes it was given. */
+  unsigned char older[sizeof(gsp_options) + 16];
+  memset(older, 0xAB, sizeof older);
+  size_t older_size = offsetof(gsp_options, run_as_user);
+  CHECK(gsp_options_init((gsp_options *)(void *)older, older_size) == GSP_STATUS_OK);
+  CHECK(((gsp_options *)(void *)older)->struct_size == older_size);
+  for (size_t i = older_size; i < sizeof older; i++)
+    CHECK(older[i] == 0xAB);
+  CHECK(gsp_options_init(&opts, 13) == GSP_STATUS_INVALID_ARGUMENT);
+  CHECK(gsp_runtime_new((gsp_options *)(void *)older, &rt) == GSP_STATUS_OK);
+  gsp_runtime_free(rt);
+  rt = NULL;
+  gsp_options_init(&opts, sizeof opts);
   opts.struct_size = offsetof(gsp_options, extra_env);
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_OK);
   gsp_runtime_free(rt);
   rt = NULL;
   opts.struct_size = 13;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   opts.worker_threads = 0;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   opts.env_mode = 7;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   opts.working_dir = "/nonexistent/gsp-dir";
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   opts.run_as_user = "\xff";
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
 
   /* A real script, with an extra environment variable. */
   const char *env[] = {"GSP_TEST_VALUE=42.5", NULL};
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   opts.extra_env = env;
   struct seen s;
   memset(&s, 0, sizeof s);
@@ -165,6 +199,20 @@ int main(int argc, char **argv) {
   CHECK(gsp_script_stats_get(s.rt, id, &ss) == GSP_STATUS_OK);
   CHECK(ss.config_runs == 1 && ss.data_runs == 1 && ss.configured == 1 && ss.running == 0);
   CHECK(ss.last_duration_us > 0 && ss.peak_rss_kib > 0 && ss.total_duration_us >= ss.last_duration_us);
+
+  /* gsp_wake ends a wait early. */
+  {
+    pthread_t t;
+    double waited = -1;
+    struct waiter_arg wa = {s.rt, &waited};
+    pthread_create(&t, NULL, waiter, &wa);
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    CHECK(gsp_wake(s.rt) == GSP_STATUS_OK);
+    pthread_join(t, NULL);
+    CHECK(waited >= 0.15 && waited < 5);
+  }
+  CHECK(gsp_wake(NULL) == GSP_STATUS_NULL_ARGUMENT);
 
   /* gsp_runtime_free from inside the callback is deferred until the drain returns. */
   CHECK(gsp_script_reconfigure(s.rt, id) == GSP_STATUS_OK);

@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
   printf("gsp %s\n", gsp_version());
 
   gsp_options opts;
-  gsp_options_init(&opts);
+  gsp_options_init(&opts, sizeof opts);
   struct host h = {NULL, 0};
   gsp_status st = gsp_runtime_new(&opts, &h.rt);
   if (st != GSP_STATUS_OK) {

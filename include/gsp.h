@@ -352,12 +352,12 @@ typedef uint32_t gsp_env_mode;
 typedef struct gsp_runtime gsp_runtime;
 
 /**
- * Runtime options. Fill with gsp_options_init(), then change fields. `struct_size` lets a
+ * Runtime options. Fill with gsp_options_init(&opts, sizeof opts), then change fields. `struct_size` lets a
  * library built from a newer header accept this struct from an older one.
  */
 typedef struct gsp_options {
   /**
-   * sizeof(gsp_options) as the caller compiled it; set by gsp_options_init().
+   * The size of this struct as the caller compiled it; set by gsp_options_init().
    */
   size_t struct_size;
   /**
@@ -365,7 +365,7 @@ typedef struct gsp_options {
    */
   uint32_t worker_threads;
   /**
-   * Runs in flight at once; due runs beyond it wait for a slot (default 256).
+   * Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
    */
   uint32_t max_concurrent_runs;
   /**
@@ -869,10 +869,13 @@ const char *gsp_version(void);
 const char *gsp_status_str(uint32_t status);
 
 /**
- * Fills `*opts` with the defaults, including struct_size. Returns GSP_STATUS_NULL_ARGUMENT for
- * NULL. Thread-safe; touches only `*opts`.
+ * Fills `*opts` with the defaults and sets `opts->struct_size`. Pass `sizeof *opts` as `size`:
+ * gsp writes at most that many bytes, so a host built against an older (smaller) header is
+ * never overrun, and fields of a newer header that this library lacks are left alone.
+ * GSP_STATUS_NULL_ARGUMENT for NULL; GSP_STATUS_INVALID_ARGUMENT for a size that is not the
+ * size of some version of gsp_options. Thread-safe; touches only `*opts`.
  */
-gsp_status gsp_options_init(struct gsp_options *opts);
+gsp_status gsp_options_init(struct gsp_options *opts, size_t size);
 
 /**
  * Creates a runtime and starts its threads; `opts` may be NULL for the defaults. The host's
@@ -917,10 +920,16 @@ gsp_status gsp_script_reconfigure(const struct gsp_runtime *rt, uint64_t id);
 gsp_status gsp_tick(const struct gsp_runtime *rt, int64_t now_ms);
 
 /**
- * Blocks until records are pending or `timeout_ms` passes (or the runtime is being freed). On
- * success writes the number pending to `*out_pending` when it is not NULL. Thread-safe.
+ * Blocks until records are pending, `timeout_ms` passes, or gsp_wake() is called. On success
+ * writes the number pending to `*out_pending` when it is not NULL. Thread-safe.
  */
 gsp_status gsp_wait(const struct gsp_runtime *rt, uint32_t timeout_ms, size_t *out_pending);
+
+/**
+ * Wakes every thread blocked in gsp_wait() on this runtime (it returns GSP_STATUS_OK with the
+ * number of records pending), e.g. so a host can stop its agent loop. Thread-safe.
+ */
+gsp_status gsp_wake(const struct gsp_runtime *rt);
 
 /**
  * Calls `fn(user_data, record)` for up to `max_records` queued records (0 = all that are pending
@@ -930,7 +939,7 @@ gsp_status gsp_wait(const struct gsp_runtime *rt, uint32_t timeout_ms, size_t *o
  * deferred until this call returns. Drains from several threads are serialized. On success
  * writes the number delivered to `*out_delivered` when it is not NULL.
  */
-gsp_status gsp_drain(struct gsp_runtime *rt,
+gsp_status gsp_drain(const struct gsp_runtime *rt,
                      gsp_record_fn callback,
                      void *user_data,
                      size_t max_records,

@@ -15,6 +15,8 @@ struct Inner {
     records: VecDeque<Record>,
     dropped_unreported: u64,
     closed: bool,
+    /// Bumped by [`RecordQueue::wake`]; a waiter returns when it changes.
+    wakes: u64,
 }
 
 /// A bounded FIFO of records with a condition variable for waiting hosts.
@@ -34,6 +36,7 @@ impl RecordQueue {
                 records: VecDeque::new(),
                 dropped_unreported: 0,
                 closed: false,
+                wakes: 0,
             }),
             ready: Condvar::new(),
             capacity: capacity.max(1),
@@ -104,12 +107,19 @@ impl RecordQueue {
     pub fn wait(&self, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
         let mut inner = self.inner.lock();
-        while inner.records.is_empty() && !inner.closed {
+        let wakes = inner.wakes;
+        while inner.records.is_empty() && !inner.closed && inner.wakes == wakes {
             if self.ready.wait_until(&mut inner, deadline).timed_out() {
                 break;
             }
         }
         inner.records.len()
+    }
+
+    /// Wakes every current waiter once.
+    pub fn wake(&self) {
+        self.inner.lock().wakes += 1;
+        self.ready.notify_all();
     }
 
     /// Wakes every waiter for good (the runtime is shutting down).

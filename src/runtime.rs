@@ -37,7 +37,7 @@ pub const MAX_LINE_DIAGNOSTICS_PER_RUN: usize = 20;
 pub struct Options {
     /// Threads that spawn runs and parse their output (default 2). I/O uses one more thread.
     pub worker_threads: usize,
-    /// Runs in flight at once; due runs beyond it wait for a slot (default 256).
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
     pub max_concurrent_runs: usize,
     /// stdout cap per run; a run over it is killed (default 4 MiB).
     pub max_stdout_bytes: usize,
@@ -79,7 +79,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             worker_threads: 2,
-            max_concurrent_runs: 256,
+            max_concurrent_runs: 1024,
             max_stdout_bytes: 4 * 1024 * 1024,
             stderr_tail_bytes: 4096,
             queue_capacity: 65_536,
@@ -544,6 +544,11 @@ impl Runtime {
         // waits; shutdown closes the queue, which ends the wait.
         let inner = Arc::clone(&self.inner);
         inner.queue.wait(timeout)
+    }
+
+    /// Wakes every thread blocked in [`Runtime::wait`].
+    pub fn wake(&self) {
+        self.inner.queue.wake();
     }
 
     /// Records pending now.

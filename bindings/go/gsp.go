@@ -103,7 +103,7 @@ type Runtime struct {
 // scripts get it plus opts.ExtraEnv.
 func New(opts Options) (*Runtime, error) {
 	var copts C.gsp_options
-	if err := check("options", C.gsp_options_init(&copts)); err != nil {
+	if err := check("options", C.gsp_options_init(&copts, C.size_t(unsafe.Sizeof(copts)))); err != nil {
 		return nil, err
 	}
 	env, err := opts.fill(&copts)

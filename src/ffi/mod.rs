@@ -122,14 +122,26 @@ fn default_options() -> gsp_options {
     }
 }
 
-/// Fills `*opts` with the defaults, including struct_size. Returns GSP_STATUS_NULL_ARGUMENT for
-/// NULL. Thread-safe; touches only `*opts`.
+/// Fills `*opts` with the defaults and sets `opts->struct_size`. Pass `sizeof *opts` as `size`:
+/// gsp writes at most that many bytes, so a host built against an older (smaller) header is
+/// never overrun, and fields of a newer header that this library lacks are left alone.
+/// GSP_STATUS_NULL_ARGUMENT for NULL; GSP_STATUS_INVALID_ARGUMENT for a size that is not the
+/// size of some version of gsp_options. Thread-safe; touches only `*opts`.
 #[no_mangle]
-pub extern "C" fn gsp_options_init(opts: *mut gsp_options) -> gsp_status {
+pub extern "C" fn gsp_options_init(opts: *mut gsp_options, size: usize) -> gsp_status {
     boundary(|| {
         check_out!(opts);
-        // SAFETY: non-NULL, points to caller storage for a gsp_options.
-        unsafe { opts.write(default_options()) };
+        let ours = size_of::<gsp_options>();
+        if size < ours && !options_field_ends().contains(&size) {
+            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+        }
+        let n = size.min(ours);
+        let defaults = gsp_options {
+            struct_size: n,
+            ..default_options()
+        };
+        // SAFETY: the caller provides `size` writable bytes; we write `n <= size` of them.
+        unsafe { write_versioned(&defaults, opts.cast(), n) };
         gsp_status::GSP_STATUS_OK
     })
 }
@@ -376,8 +388,8 @@ pub extern "C" fn gsp_tick(rt: *const gsp_runtime, now_ms: i64) -> gsp_status {
     })
 }
 
-/// Blocks until records are pending or `timeout_ms` passes (or the runtime is being freed). On
-/// success writes the number pending to `*out_pending` when it is not NULL. Thread-safe.
+/// Blocks until records are pending, `timeout_ms` passes, or gsp_wake() is called. On success
+/// writes the number pending to `*out_pending` when it is not NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn gsp_wait(
     rt: *const gsp_runtime,
@@ -395,6 +407,16 @@ pub extern "C" fn gsp_wait(
     })
 }
 
+/// Wakes every thread blocked in gsp_wait() on this runtime (it returns GSP_STATUS_OK with the
+/// number of records pending), e.g. so a host can stop its agent loop. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_wake(rt: *const gsp_runtime) -> gsp_status {
+    boundary(|| {
+        try_ref!(rt).rt.wake();
+        gsp_status::GSP_STATUS_OK
+    })
+}
+
 /// Calls `fn(user_data, record)` for up to `max_records` queued records (0 = all that are pending
 /// when the call starts), in order per script, on the calling thread, with no gsp lock held.
 /// The record is valid only during the call. The callback may call any gsp function except
@@ -403,14 +425,14 @@ pub extern "C" fn gsp_wait(
 /// writes the number delivered to `*out_delivered` when it is not NULL.
 #[no_mangle]
 pub extern "C" fn gsp_drain(
-    rt: *mut gsp_runtime,
+    rt: *const gsp_runtime,
     callback: gsp_record_fn,
     user_data: *mut c_void,
     max_records: usize,
     out_delivered: *mut usize,
 ) -> gsp_status {
     boundary(|| {
-        let handle = try_ref!(rt as *const gsp_runtime);
+        let handle = try_ref!(rt);
         let Some(callback) = callback else {
             return gsp_status::GSP_STATUS_NULL_ARGUMENT;
         };
@@ -435,8 +457,9 @@ pub extern "C" fn gsp_drain(
             Err(e) => status_of(&e),
         };
         if free {
-            // SAFETY: the callback asked to free this runtime; the drain is over.
-            drop(unsafe { Box::from_raw(rt) });
+            // SAFETY: the callback asked to free this runtime (created by Box::into_raw in
+            // gsp_runtime_new); the drain is over.
+            drop(unsafe { Box::from_raw(rt.cast_mut()) });
         }
         status
     })

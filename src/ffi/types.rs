@@ -127,16 +127,16 @@ pub enum gsp_diagnostic_kind {
     GSP_DIAG_SIGCHLD_IGNORED = 15,
 }
 
-/// Runtime options. Fill with gsp_options_init(), then change fields. `struct_size` lets a
+/// Runtime options. Fill with gsp_options_init(&opts, sizeof opts), then change fields. `struct_size` lets a
 /// library built from a newer header accept this struct from an older one.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct gsp_options {
-    /// sizeof(gsp_options) as the caller compiled it; set by gsp_options_init().
+    /// The size of this struct as the caller compiled it; set by gsp_options_init().
     pub struct_size: usize,
     /// Threads that spawn runs and parse output (default 2, 1..64). One more thread does I/O.
     pub worker_threads: u32,
-    /// Runs in flight at once; due runs beyond it wait for a slot (default 256).
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
     pub max_concurrent_runs: u32,
     /// stdout cap per run; a run over it is killed (default 4 MiB).
     pub max_stdout_bytes: u64,

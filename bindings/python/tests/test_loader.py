@@ -158,9 +158,10 @@ static size_t received_size;
 static int runtime;
 const char *gsp_version(void) { return "0.1.9"; }
 const char *gsp_status_str(uint32_t s) { return "GSP_STATUS_FAKE: fake"; }
-uint32_t gsp_options_init(void *opts) {
-  memset(opts, 0x11, 1024);
-  *(size_t *)opts = 1024;
+uint32_t gsp_options_init(void *opts, size_t size) {
+  size_t n = size < 1024 ? size : 1024;
+  memset(opts, 0x11, n);
+  *(size_t *)opts = n;
   return 0;
 }
 uint32_t gsp_runtime_new(const void *opts, void **out) {
@@ -183,8 +184,8 @@ uint32_t gsp_stats_get(void *rt, void *out) { return 0; }
 def test_a_newer_library_with_a_larger_options_struct(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """gsp_options_init writes the library's whole struct: the binding gives it room, then
-    passes only the fields it knows, with its own struct_size. A library lacking an optional
+    """gsp_options_init writes only the binding's struct size, and the binding passes only the
+    fields it knows, with its own struct_size. A library lacking an optional
     function loads, and only the method needing it fails."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
@@ -195,7 +196,7 @@ def test_a_newer_library_with_a_larger_options_struct(
         [cc, "-shared", "-fPIC", "-Wall", "-Werror", str(src), "-o", str(so)], check=True
     )
     fake = open_library(so)
-    assert fake.missing == {"gsp_script_stats_get"}
+    assert fake.missing == {"gsp_script_stats_get", "gsp_wake"}
     monkeypatch.setattr(gsp.runtime, "load_library", lambda: fake)
     with gsp.Runtime(worker_threads=3) as rt:
         assert fake.cdll.fake_received_size() == ctypes.sizeof(_ffi.COptions)

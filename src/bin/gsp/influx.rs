@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use gsp::{EventRecord, MetricRecord, ScriptConfig, Scope};
+use gsp::{EventRecord, MetricRecord, Scope, ScriptConfig};
 
 use crate::names::{dimension_labels, id_part, snake};
 use crate::prom::format_value;

@@ -89,7 +89,10 @@ mod tests {
 
     #[test]
     fn snake_case_of_free_text() {
-        assert_eq!(snake("Incoming traffic on interface"), "incoming_traffic_on_interface");
+        assert_eq!(
+            snake("Incoming traffic on interface"),
+            "incoming_traffic_on_interface"
+        );
         assert_eq!(snake("bytesIn/s (eth0)"), "bytes_in_s_eth0");
         assert_eq!(snake("  CPU  %  "), "cpu");
         assert_eq!(snake("Température"), "temp_rature");
@@ -111,25 +114,13 @@ mod tests {
 
     #[test]
     fn dimension_labels_are_valid_and_unique() {
-        let metric = MetricDef {
-            id: 1,
-            name: "m".into(),
-            description: String::new(),
-            groups: String::new(),
-            unit: String::new(),
-            tags: String::new(),
-            datatype: gsp::Datatype::Gauge,
-            datatype_name: "GAUGE".into(),
-            calctype: gsp::Calctype::Instant,
-            dimensions: [(1, "Interface"), (2, "script"), (3, ""), (4, "1st"), (5, "interface")]
-                .iter()
-                .map(|&(id, name)| gsp::DimensionDef {
-                    id,
-                    name: name.into(),
-                })
-                .collect(),
-        };
-        let labels: Vec<String> = dimension_labels(&metric, &["script"])
+        let doc = br#"{"metrics": [{"id": 1, "name": "m", "datatype": "GAUGE", "dimensions": [
+            {"id": 1, "name": "Interface"}, {"id": 2, "name": "script"}, {"id": 3, "name": ""},
+            {"id": 4, "name": "1st"}, {"id": 5, "name": "interface"}]}]}"#;
+        let (config, _) =
+            gsp::protocol::config::parse_config(doc, Default::default()).expect("valid");
+        let metric = &config.metrics[0];
+        let labels: Vec<String> = dimension_labels(metric, &["script"])
             .into_iter()
             .map(|(_, l)| l)
             .collect();

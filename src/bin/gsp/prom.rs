@@ -16,7 +16,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-use gsp::{Calctype, Datatype, EventRecord, MetricDef, MetricRecord, ScriptConfig, Scope};
+use gsp::{Calctype, Datatype, EventRecord, MetricDef, MetricRecord, Scope, ScriptConfig};
 
 use crate::names::{contains_words, dimension_labels, id_part, snake, unit_word};
 
@@ -375,10 +375,7 @@ pub fn render(names: &Names, scripts: &[ScriptView<'_>]) -> String {
             samples[EVENTS].put(label_set(&pairs), e.start_s.to_string());
         }
         let script = label_set(&[(SCRIPT_LABEL, view.label)]);
-        samples[SUCCESS].put(
-            script.clone(),
-            u8::from(view.snapshot.success).to_string(),
-        );
+        samples[SUCCESS].put(script.clone(), u8::from(view.snapshot.success).to_string());
         if let Some(d) = view.snapshot.duration {
             samples[DURATION].put(script, format_value(d.as_secs_f64()));
         }
@@ -442,34 +439,21 @@ pub fn write_textfile(dir: &Path, stem: &str, body: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gsp::DimensionDef;
 
-    fn metric(id: i64, name: &str, datatype: Datatype, calctype: Calctype, unit: &str) -> MetricDef {
-        MetricDef {
-            id,
-            name: name.into(),
-            description: format!("about {name}"),
-            groups: String::new(),
-            unit: unit.into(),
-            tags: String::new(),
-            datatype,
-            datatype_name: datatype.name().into(),
-            calctype,
-            dimensions: vec![DimensionDef {
-                id: 1,
-                name: "Interface".into(),
-            }],
-        }
-    }
-
-    fn config(metrics: Vec<MetricDef>) -> ScriptConfig {
-        ScriptConfig {
-            period_s: 60,
-            max_runtime_ms: 5000,
-            metrics,
-            events: Vec::new(),
-            json: String::new(),
-        }
+    /// A configuration with these metrics: `(id, name, datatype, calctype, unit, description)`.
+    fn config(metrics: &[(i64, &str, &str, &str, &str, &str)]) -> ScriptConfig {
+        let metrics: Vec<serde_json::Value> = metrics
+            .iter()
+            .map(|(id, name, datatype, calctype, unit, description)| {
+                serde_json::json!({"id": id, "name": name, "datatype": datatype,
+                    "calctype": calctype, "unit": unit, "description": description,
+                    "dimensions": [{"id": 1, "name": "Interface"}]})
+            })
+            .collect();
+        let doc = serde_json::json!({ "metrics": metrics }).to_string();
+        gsp::protocol::config::parse_config(doc.as_bytes(), Default::default())
+            .expect("valid")
+            .0
     }
 
     fn family_names(names: &Names, script: usize) -> Vec<(i64, String, &'static str)> {
@@ -486,15 +470,13 @@ mod tests {
 
     #[test]
     fn names_types_units_and_collisions() {
-        use Calctype::*;
-        use Datatype::*;
-        let a = config(vec![
-            metric(1, "Disk used", Gauge, Instant, "%"),
-            metric(2, "Bytes received", Counter, Difference, "B"),
-            metric(3, "Requests total", Counter, Instant, ""),
-            metric(4, "Requests", Counter, Instant, ""),
-            metric(5, "Mystery", Unknown, Instant, ""),
-            metric(6, "script success", Gauge, Instant, ""),
+        let a = config(&[
+            (1, "Disk used", "GAUGE", "Instant", "%", "d"),
+            (2, "Bytes received", "COUNTER", "Difference", "B", "d"),
+            (3, "Requests total", "COUNTER", "Instant", "", "d"),
+            (4, "Requests", "COUNTER", "Instant", "", "d"),
+            (5, "Mystery", "", "Instant", "", "d"),
+            (6, "script success", "GAUGE", "Instant", "", "d"),
         ]);
         let names = Names::assign(&[Some(&a)]);
         assert_eq!(
@@ -508,17 +490,17 @@ mod tests {
                 (6, "gsp_script_success_s1".into(), "gauge"),
             ]
         );
+        assert_eq!(
+            names.families[names.metrics[0][&1].family].help,
+            "Disk used: d [%]"
+        );
     }
 
     #[test]
     fn scripts_share_identical_families_and_split_different_ones() {
-        use Calctype::*;
-        use Datatype::*;
-        let a = config(vec![metric(1, "Latency", Gauge, Instant, "ms")]);
-        let same = config(vec![metric(7, "Latency", Gauge, Instant, "ms")]);
-        let mut other = metric(1, "Latency", Gauge, Instant, "ms");
-        other.description = "something else".into();
-        let different = config(vec![other]);
+        let a = config(&[(1, "Latency", "GAUGE", "Instant", "ms", "d")]);
+        let same = config(&[(7, "Latency", "GAUGE", "Instant", "ms", "d")]);
+        let different = config(&[(1, "Latency", "GAUGE", "Instant", "ms", "other")]);
         let names = Names::assign(&[Some(&a), None, Some(&same), Some(&different)]);
         let n = |s: usize, id: i64| names.families[names.metrics[s][&id].family].name.clone();
         assert_eq!(n(0, 1), "gsp_latency_milliseconds");
@@ -541,8 +523,8 @@ mod tests {
                 "/opt/disk.sh".into()
             ]),
             [
-                "gsp_python3_srv_x.py_-verbose",
-                "gsp_python3_srv_x.py_-verbose_2",
+                "gsp_python3_srv_x.py_--verbose",
+                "gsp_python3_srv_x.py_--verbose_2",
                 "gsp_opt_disk.sh"
             ]
         );

@@ -9,11 +9,9 @@
 //! records, so each drain holds whole runs and a finished run is attributed exactly.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use gsp::{
-    Diagnostic, DiagnosticKind, Options, Record, RunCost, Runtime, ScriptConfig, ScriptId,
-    Severity,
+    Diagnostic, DiagnosticKind, Options, Record, RunCost, Runtime, ScriptConfig, ScriptId, Severity,
 };
 
 /// When data runs start.
@@ -102,19 +100,21 @@ impl Slot {
         self.requested = true;
     }
 
-    /// Whether a requested run has not started yet.
-    pub fn run_requested(&self) -> bool {
-        self.requested
-    }
-
     /// Collects the records queued so far into `records` (script ids renumbered to
     /// [`Slot::index`]), reports runs that finished, and starts what is due at `now_ms`.
-    pub fn poll(&mut self, now_ms: i64, pacing: Pacing, records: &mut Vec<Record>) -> Vec<Finished> {
+    pub fn poll(
+        &mut self,
+        now_ms: i64,
+        pacing: Pacing,
+        records: &mut Vec<Record>,
+    ) -> Vec<Finished> {
         let Ok(state) = self.rt.script_state(self.rt_id) else {
             return Vec::new();
         };
         let index = self.index;
-        let _ = self.rt.drain(usize::MAX, |r| records.push(renumber(r, index)));
+        let _ = self
+            .rt
+            .drain(usize::MAX, |r| records.push(renumber(r, index)));
         let mut finished = Vec::new();
         if state.config_runs_done > self.seen_config_runs {
             self.seen_config_runs = state.config_runs_done;
@@ -189,11 +189,6 @@ impl Slot {
 
     fn is_running(&self) -> bool {
         self.rt.script_state(self.rt_id).is_ok_and(|s| s.running)
-    }
-
-    /// Blocks until this script has records pending or `timeout` passes.
-    pub fn wait(&self, timeout: Duration) {
-        self.rt.wait(timeout);
     }
 }
 

@@ -206,7 +206,7 @@ RECORD_FN = ctypes.CFUNCTYPE(None, c_void_p, POINTER(CRecord))
 FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "gsp_version": (c_char_p, []),
     "gsp_status_str": (c_char_p, [c_uint32]),
-    "gsp_options_init": (c_uint32, [POINTER(COptions)]),
+    "gsp_options_init": (c_uint32, [POINTER(COptions), c_size_t]),
     "gsp_runtime_new": (c_uint32, [POINTER(COptions), POINTER(c_void_p)]),
     "gsp_runtime_free": (None, [c_void_p]),
     "gsp_script_add": (c_uint32, [c_void_p, c_char_p, POINTER(c_uint64)]),
@@ -214,6 +214,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "gsp_script_reconfigure": (c_uint32, [c_void_p, c_uint64]),
     "gsp_tick": (c_uint32, [c_void_p, c_int64]),
     "gsp_wait": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t)]),
+    "gsp_wake": (c_uint32, [c_void_p]),
     "gsp_drain": (c_uint32, [c_void_p, RECORD_FN, c_void_p, c_size_t, POINTER(c_size_t)]),
     "gsp_stats_get": (c_uint32, [c_void_p, POINTER(CStats)]),
     "gsp_script_stats_get": (c_uint32, [c_void_p, c_uint64, POINTER(CScriptStats)]),
@@ -221,7 +222,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
 
 # Added to 0.1 after its first builds: a library without them still loads, and only the
 # methods that need them raise LibraryError.
-OPTIONAL = frozenset({"gsp_script_stats_get"})
+OPTIONAL = frozenset({"gsp_script_stats_get", "gsp_wake"})
 
 
 def declare(cdll: ctypes.CDLL) -> frozenset[str]:

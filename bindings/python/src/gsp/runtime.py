@@ -254,21 +254,13 @@ def _close_all() -> None:
             pass
 
 
-# gsp_options_init() writes the library's whole gsp_options; a library built from a newer
-# header has a larger one than COptions. Give it room, then pass gsp_runtime_new() our prefix
-# with our struct_size (libgsp keeps its defaults for the fields we do not know).
-_OPTIONS_ROOM = 4096
-
-
 def _default_options(lib: Library) -> COptions:
-    room = ctypes.create_string_buffer(_OPTIONS_ROOM)
-    status = lib.cdll.gsp_options_init(ctypes.cast(room, POINTER(COptions)))
+    # gsp writes at most sizeof(COptions) bytes and sets struct_size, so a library built from a
+    # newer header keeps its own defaults for the fields this binding does not know.
+    opts = COptions()
+    status = lib.cdll.gsp_options_init(ctypes.byref(opts), ctypes.sizeof(COptions))
     if status != Status.OK:
         raise status_error(status, "gsp_options_init", lib.status_text(status))
-    if c_size_t.from_buffer(room).value > _OPTIONS_ROOM:
-        raise LibraryError(f"{lib.path}: gsp_options is larger than {_OPTIONS_ROOM} bytes")
-    opts = COptions.from_buffer_copy(room)
-    opts.struct_size = ctypes.sizeof(COptions)
     return opts
 
 

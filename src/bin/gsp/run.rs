@@ -1,0 +1,420 @@
+//! `gsp run`: runs scripts on their schedule (or on Telegraf's, with `--execd`) and writes their
+//! records as JSON lines, Prometheus exposition, Influx line protocol or node_exporter textfiles.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gsp::{Diagnostic, Options, Record, ScriptConfig, Severity};
+
+use crate::influx::{self, Measurements};
+use crate::prom::{self, Names, ScriptView, Snapshot};
+use crate::slot::{Finished, Pacing, Slot};
+use crate::{now_ms, stop_requested, Format};
+
+/// How long the loop sleeps when nothing happened.
+const POLL: Duration = Duration::from_millis(50);
+/// How long a gather waits for configuration runs still going (the runtime kills them at 1 s).
+const CONFIG_WAIT: Duration = Duration::from_secs(10);
+
+/// What `gsp run` was asked to do.
+pub struct Settings {
+    /// One data run per script, then exit.
+    pub once: bool,
+    /// The format on stdout; `None` prints nothing there (diagnostics go to stderr).
+    pub stdout: Option<Format>,
+    /// Directory for node_exporter textfiles.
+    pub textfile: Option<PathBuf>,
+    /// Telegraf execd mode.
+    pub execd: bool,
+    /// When data runs start (ignored by `--execd`).
+    pub pacing: Pacing,
+}
+
+/// Runs `scripts` until done (`--once`), EOF (`--execd`), SIGINT or SIGTERM.
+pub fn run(settings: Settings, scripts: &[String], options: Options) -> ExitCode {
+    if let Some(dir) = &settings.textfile {
+        if let Err(message) = check_textfile_dir(dir) {
+            eprintln!("gsp: --textfile {}: {message}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    let mut slots = Vec::with_capacity(scripts.len());
+    for (i, command) in scripts.iter().enumerate() {
+        match Slot::new(i as u64 + 1, command, options.clone()) {
+            Ok(slot) => slots.push(slot),
+            Err(gsp::Error::InvalidArgument(m)) => {
+                eprintln!(
+                    "gsp: script `{command}`: {m}; pass each script's command line as one argument, quoted for your shell (e.g. 'python3 /srv/check.py --verbose')"
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("gsp: cannot start a runtime for `{command}`: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut out = Output::new(&settings, scripts);
+    let finished_normally = if settings.execd {
+        execd(&mut slots, &mut out)
+    } else {
+        scheduled(&mut slots, &mut out, &settings)
+    };
+    if finished_normally && settings.once && settings.stdout == Some(Format::Prometheus) {
+        out.push_document();
+        let _ = out.flush();
+    }
+    ExitCode::SUCCESS
+}
+
+fn check_textfile_dir(dir: &Path) -> Result<(), String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "no such directory; create it (mkdir -p {}) or pass the directory node_exporter reads (its --collector.textfile.directory)",
+            dir.display()
+        ));
+    }
+    let probe = dir.join(format!(".gsp-probe.{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("cannot write there ({e}); run gsp as a user who may write to it"))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Polls every script once at `now_ms`; returns whether anything happened.
+fn poll_all(slots: &mut [Slot], out: &mut Output, pacing: Pacing) -> bool {
+    let now = now_ms();
+    let mut busy = false;
+    let mut records = Vec::new();
+    for (i, slot) in slots.iter_mut().enumerate() {
+        records.clear();
+        let finished = slot.poll(now, pacing, &mut records);
+        busy |= !records.is_empty() || !finished.is_empty();
+        out.records(i, &records);
+        for f in finished {
+            out.finished(i, f);
+        }
+    }
+    busy
+}
+
+/// The loop of `gsp run` without `--execd`. False when stdout was closed.
+fn scheduled(slots: &mut [Slot], out: &mut Output, settings: &Settings) -> bool {
+    while !stop_requested() {
+        let busy = poll_all(slots, out, settings.pacing);
+        if out.flush().is_err() {
+            return false; // stdout closed (e.g. piped into head)
+        }
+        if settings.once && slots.iter().all(Slot::done_once) {
+            break;
+        }
+        if !busy {
+            std::thread::sleep(POLL);
+        }
+    }
+    true
+}
+
+/// Telegraf execd: each line on stdin asks for one gather. False when stdout was closed.
+fn execd(slots: &mut [Slot], out: &mut Output) -> bool {
+    let mut pending: u64 = 0;
+    let mut eof = false;
+    while !stop_requested() {
+        if !eof {
+            match read_stdin_lines(POLL) {
+                Some(n) => pending += n,
+                None => eof = true,
+            }
+        }
+        poll_all(slots, out, Pacing::OnDemand);
+        if pending > 0 {
+            if pending > 2 {
+                eprintln!(
+                    "gsp: skipping {} gathers: a gather took longer than Telegraf's interval",
+                    pending - 2
+                );
+                pending = 2;
+            }
+            pending -= 1;
+            gather(slots, out);
+        } else if eof {
+            break;
+        }
+        if out.flush().is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Waits up to `timeout` for stdin; returns the newlines read (0 on timeout), `None` at EOF.
+fn read_stdin_lines(timeout: Duration) -> Option<u64> {
+    let mut fds = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call.
+    let ready = unsafe { libc::poll(&mut fds, 1, timeout.as_millis() as libc::c_int) };
+    if ready <= 0 {
+        return Some(0); // timeout, or EINTR from a signal the loop checks next
+    }
+    let mut buf = [0u8; 4096];
+    // SAFETY: reads into a buffer we own, at most its length.
+    let n = unsafe { libc::read(libc::STDIN_FILENO, buf.as_mut_ptr().cast(), buf.len()) };
+    match n {
+        0 => None,
+        n if n < 0 => {
+            let e = std::io::Error::last_os_error();
+            match e.kind() {
+                std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock => Some(0),
+                _ => None,
+            }
+        }
+        n => Some(buf[..n as usize].iter().filter(|&&b| b == b'\n').count() as u64),
+    }
+}
+
+/// One execd gather: every configured script that is not still busy runs once; returns when
+/// all of them finished (or their maxruntime and some slack passed).
+fn gather(slots: &mut [Slot], out: &mut Output) {
+    let start = Instant::now();
+    while slots.iter().any(Slot::configuring) && start.elapsed() < CONFIG_WAIT {
+        if stop_requested() {
+            return;
+        }
+        if !poll_all(slots, out, Pacing::OnDemand) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let mut targets = Vec::new();
+    let mut limit = Duration::ZERO;
+    for (i, slot) in slots.iter_mut().enumerate() {
+        if let (Some(config), false) = (&slot.config, slot.running()) {
+            limit = limit.max(Duration::from_millis(u64::from(config.max_runtime_ms)));
+            slot.request_run();
+            targets.push((i, slot.data_runs()));
+        }
+    }
+    // The runtime kills a run at maxruntime; past that plus slack, stop waiting.
+    let limit = limit + Duration::from_secs(10);
+    let start = Instant::now();
+    while targets
+        .iter()
+        .any(|&(i, before)| slots[i].data_runs() == before)
+        && start.elapsed() < limit
+        && !stop_requested()
+    {
+        if !poll_all(slots, out, Pacing::OnDemand) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Per-script output state.
+struct ScriptOut {
+    label: String,
+    stem: String,
+    config: Option<Arc<ScriptConfig>>,
+    influx: Measurements,
+    pending: Snapshot,
+    pending_errors: usize,
+    last: Option<Snapshot>,
+    last_write_error: Option<String>,
+}
+
+/// Turns records into the chosen outputs.
+struct Output {
+    stdout: Option<Format>,
+    textfile: Option<PathBuf>,
+    once: bool,
+    scripts: Vec<ScriptOut>,
+    names: Names,
+    buf: String,
+}
+
+impl Output {
+    fn new(settings: &Settings, commands: &[String]) -> Output {
+        let stems = prom::textfile_stems(commands);
+        Output {
+            stdout: settings.stdout,
+            textfile: settings.textfile.clone(),
+            once: settings.once,
+            scripts: commands
+                .iter()
+                .zip(stems)
+                .map(|(c, stem)| ScriptOut {
+                    label: c.clone(),
+                    stem,
+                    config: None,
+                    influx: Measurements::default(),
+                    pending: Snapshot::default(),
+                    pending_errors: 0,
+                    last: None,
+                    last_write_error: None,
+                })
+                .collect(),
+            names: Names::assign(&[]),
+            buf: String::new(),
+        }
+    }
+
+    /// Whether Prometheus snapshots are needed.
+    fn keeps_snapshots(&self) -> bool {
+        self.textfile.is_some() || self.stdout == Some(Format::Prometheus)
+    }
+
+    fn records(&mut self, i: usize, records: &[Record]) {
+        let keep = self.keeps_snapshots();
+        for r in records {
+            let s = &mut self.scripts[i];
+            match r {
+                Record::Config(c) => {
+                    s.config = Some(c.config.clone());
+                    s.influx = Measurements::new(&c.config);
+                    s.pending = Snapshot::default();
+                    s.pending_errors = 0;
+                    let configs: Vec<Option<&ScriptConfig>> =
+                        self.scripts.iter().map(|s| s.config.as_deref()).collect();
+                    self.names = Names::assign(&configs);
+                    // Names may have moved for scripts already written.
+                    for j in 0..self.scripts.len() {
+                        if j != i && self.scripts[j].last.is_some() {
+                            self.write_textfile(j);
+                        }
+                    }
+                }
+                Record::Metric(m) if keep => s.pending.metrics.push(m.clone()),
+                Record::Event(e) if keep => s.pending.events.push(e.clone()),
+                Record::Diagnostic(d) if d.severity == Severity::Error => s.pending_errors += 1,
+                _ => {}
+            }
+            let s = &self.scripts[i];
+            match (self.stdout, r) {
+                (Some(Format::Jsonl), r) => {
+                    self.buf.push_str(&r.to_json().to_string());
+                    self.buf.push('\n');
+                }
+                (Some(Format::Influx), Record::Metric(m)) => {
+                    influx::metric_line(&mut self.buf, &s.influx, &s.label, m)
+                }
+                (Some(Format::Influx), Record::Event(e)) => {
+                    influx::event_line(&mut self.buf, &s.label, e)
+                }
+                (_, Record::Diagnostic(d)) => print_diagnostic(d, &s.label),
+                _ => {}
+            }
+        }
+    }
+
+    fn finished(&mut self, i: usize, f: Finished) {
+        let s = &mut self.scripts[i];
+        let snapshot = match f {
+            Finished::Config { ok: true } => {
+                s.pending = Snapshot::default();
+                s.pending_errors = 0;
+                return;
+            }
+            Finished::Config { ok: false } => Snapshot::default(),
+            Finished::Data { cost } => Snapshot {
+                success: s.pending_errors == 0,
+                duration: cost.map(|c| c.duration),
+                ..std::mem::take(&mut s.pending)
+            },
+        };
+        s.pending = Snapshot::default();
+        s.pending_errors = 0;
+        s.last = Some(snapshot);
+        self.write_textfile(i);
+        if self.stdout == Some(Format::Prometheus) && !self.once {
+            self.push_document();
+        }
+    }
+
+    /// Appends the exposition of every script's last run to the stdout buffer.
+    fn push_document(&mut self) {
+        let views: Vec<ScriptView<'_>> = self
+            .scripts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.last.as_ref().map(|snapshot| ScriptView {
+                    position: i,
+                    label: &s.label,
+                    snapshot,
+                })
+            })
+            .collect();
+        let doc = prom::render(&self.names, &views);
+        self.buf.push_str(&doc);
+        if !self.once {
+            self.buf.push('\n'); // documents in a stream are separated by a blank line
+        }
+    }
+
+    fn write_textfile(&mut self, i: usize) {
+        let Some(dir) = &self.textfile else {
+            return;
+        };
+        let s = &self.scripts[i];
+        let Some(snapshot) = &s.last else {
+            return;
+        };
+        let body = prom::render(
+            &self.names,
+            &[ScriptView {
+                position: i,
+                label: &s.label,
+                snapshot,
+            }],
+        );
+        let result = prom::write_textfile(dir, &s.stem, &body);
+        let s = &mut self.scripts[i];
+        match result {
+            Ok(()) => s.last_write_error = None,
+            Err(e) => {
+                let message = format!(
+                    "gsp: cannot write {}/{}.prom: {e}; check that the directory exists and gsp may write to it",
+                    dir.display(),
+                    s.stem
+                );
+                // Once per distinct error, not every period.
+                if s.last_write_error.as_deref() != Some(message.as_str()) {
+                    eprintln!("{message}");
+                    s.last_write_error = Some(message);
+                }
+            }
+        }
+    }
+
+    /// Writes what is buffered for stdout.
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        let result = stdout
+            .write_all(self.buf.as_bytes())
+            .and_then(|()| stdout.flush());
+        self.buf.clear();
+        result
+    }
+}
+
+/// A diagnostic on stderr, for outputs that cannot carry it.
+fn print_diagnostic(d: &Diagnostic, script: &str) {
+    let severity = format!("{:?}", d.severity).to_lowercase();
+    if d.script_id == 0 {
+        eprintln!("gsp: {severity} ({}): {}", d.kind.name(), d.message);
+    } else {
+        eprintln!(
+            "gsp: script {} `{script}`: {severity} ({}): {}",
+            d.script_id,
+            d.kind.name(),
+            d.message
+        );
+    }
+}
