@@ -15,6 +15,9 @@ use crate::exec::{self, Child, ExitStatus, Usage};
 
 /// Bytes read from one pipe per wake-up before others get their turn.
 const READ_BUDGET: usize = 256 * 1024;
+/// How long a new run's pipes go unwatched (its exit is watched): a script that fills a pipe
+/// within this time waits at most this long for gsp to read.
+const OUTPUT_WATCH_DELAY: Duration = Duration::from_millis(20);
 /// Poll interval for runs whose exit cannot be watched with a pidfd.
 const NO_PIDFD_POLL: Duration = Duration::from_millis(10);
 
@@ -64,8 +67,30 @@ pub struct RunLimits {
 /// Empty run cgroups are removed on later loop iterations; one that stays busy this long is left.
 const CGROUP_REMOVE_ATTEMPTS: u32 = 500;
 
+/// A started run for the I/O thread to watch.
+pub struct Watch {
+    /// The run's id.
+    pub run: u64,
+    /// The process.
+    pub child: Child,
+    /// Its deadline and output cap.
+    pub limits: RunLimits,
+    /// When it was spawned (the deadline counts from here).
+    pub started: Instant,
+    /// Its cgroup, if the runtime gives runs one.
+    pub cgroup: Option<RunCgroup>,
+}
+
+/// What the I/O thread calls back into. Both run on the I/O thread.
+pub trait Handler: Send {
+    /// Starts a run; `None` when it did not start (the handler reports why).
+    fn spawn(&self, run: u64) -> Option<Watch>;
+    /// A run ended. Must not block for long: other runs wait meanwhile.
+    fn finished(&self, finished: Finished);
+}
+
 enum Cmd {
-    Add(u64, Child, RunLimits, Instant, Option<RunCgroup>),
+    Spawn(u64),
     Cancel(u64),
     Shutdown,
 }
@@ -77,7 +102,11 @@ struct Shared {
 
 impl Shared {
     fn send(&self, cmd: Cmd) {
-        self.cmds.lock().push(cmd);
+        self.send_all(std::iter::once(cmd));
+    }
+
+    fn send_all(&self, cmds: impl IntoIterator<Item = Cmd>) {
+        self.cmds.lock().extend(cmds);
         let one: u64 = 1;
         // SAFETY: writing 8 bytes to our eventfd; EAGAIN (counter saturated) still wakes.
         unsafe {
@@ -92,34 +121,39 @@ pub struct Reactor {
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-/// Called on the I/O thread for each finished run; must not block.
-pub type OnFinish = Box<dyn Fn(Finished) + Send>;
-
 impl Reactor {
-    /// Starts the I/O thread.
-    pub fn start(
-        on_finish: OnFinish,
-        kill_grace: Duration,
-        stderr_tail: usize,
-    ) -> io::Result<Reactor> {
+    /// Creates the command channel; [`Reactor::start`] starts the thread.
+    pub fn new() -> io::Result<Reactor> {
         // SAFETY: creates a new descriptor.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        let shared = Arc::new(Shared {
-            cmds: Mutex::new(Vec::new()),
-            // SAFETY: fresh descriptor.
-            wake: unsafe { OwnedFd::from_raw_fd(fd) },
-        });
-        let loop_shared = shared.clone();
+        Ok(Reactor {
+            shared: Arc::new(Shared {
+                cmds: Mutex::new(Vec::new()),
+                // SAFETY: fresh descriptor.
+                wake: unsafe { OwnedFd::from_raw_fd(fd) },
+            }),
+            thread: Mutex::new(None),
+        })
+    }
+
+    /// Starts the I/O thread, which calls `handler` to spawn runs and report finished ones.
+    pub fn start(
+        &self,
+        handler: Box<dyn Handler>,
+        kill_grace: Duration,
+        stderr_tail: usize,
+    ) -> io::Result<()> {
+        let shared = self.shared.clone();
         let thread = std::thread::Builder::new()
             .name("gsp-io".into())
             .spawn(move || {
                 EventLoop {
-                    shared: loop_shared,
+                    shared,
                     active: Vec::new(),
-                    on_finish,
+                    handler,
                     kill_grace,
                     stderr_tail,
                     scratch: Vec::new(),
@@ -127,23 +161,13 @@ impl Reactor {
                 }
                 .run()
             })?;
-        Ok(Reactor {
-            shared,
-            thread: Mutex::new(Some(thread)),
-        })
+        *self.thread.lock() = Some(thread);
+        Ok(())
     }
 
-    /// Watches a spawned child (and its cgroup, if it has one) until it ends.
-    pub fn add(
-        &self,
-        run: u64,
-        child: Child,
-        limits: RunLimits,
-        started: Instant,
-        cgroup: Option<RunCgroup>,
-    ) {
-        self.shared
-            .send(Cmd::Add(run, child, limits, started, cgroup));
+    /// Starts these runs on the I/O thread (through [`Handler::spawn`]) and watches them.
+    pub fn spawn(&self, runs: impl IntoIterator<Item = u64>) {
+        self.shared.send_all(runs.into_iter().map(Cmd::Spawn));
     }
 
     /// Kills a run's process group now; it is still reported through the callback.
@@ -197,6 +221,24 @@ impl Active {
     }
 }
 
+/// Reads a run's stdout. The first read goes through the loop's reused scratch buffer, so the
+/// common small output costs one exact-size allocation instead of a fresh 64 KiB buffer (whose
+/// pages the allocator hands back and the kernel faults in again, run after run).
+fn read_output(
+    fd: i32,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    budget: usize,
+) -> io::Result<bool> {
+    if out.capacity() > 0 {
+        return exec::read_some(fd, out, budget);
+    }
+    scratch.clear();
+    let r = exec::read_some(fd, scratch, budget);
+    out.extend_from_slice(scratch);
+    r
+}
+
 #[derive(Clone, Copy)]
 enum Fd {
     Wake,
@@ -208,7 +250,7 @@ enum Fd {
 struct EventLoop {
     shared: Arc<Shared>,
     active: Vec<Active>,
-    on_finish: OnFinish,
+    handler: Box<dyn Handler>,
     kill_grace: Duration,
     stderr_tail: usize,
     scratch: Vec<u8>,
@@ -235,13 +277,20 @@ impl EventLoop {
             let mut timeout: Option<Duration> = None;
             let now = Instant::now();
             for (i, a) in self.active.iter().enumerate() {
-                if a.stdout_open {
+                let mut wait = a.deadline().saturating_duration_since(now);
+                // Most scripts finish quickly with output that fits the pipes: read it all at
+                // exit (one wake-up) unless the run is still going after OUTPUT_WATCH_DELAY.
+                let watch_output = a.child.pidfd.is_none() || now >= a.started + OUTPUT_WATCH_DELAY;
+                if !watch_output {
+                    wait =
+                        wait.min((a.started + OUTPUT_WATCH_DELAY).saturating_duration_since(now));
+                }
+                if a.stdout_open && watch_output {
                     watch(a.child.stdout.as_raw_fd(), Fd::Stdout(i));
                 }
-                if a.stderr_open {
+                if a.stderr_open && watch_output {
                     watch(a.child.stderr.as_raw_fd(), Fd::Stderr(i));
                 }
-                let mut wait = a.deadline().saturating_duration_since(now);
                 match &a.child.pidfd {
                     Some(p) => watch(p.as_raw_fd(), Fd::Exit(i)),
                     None => wait = wait.min(NO_PIDFD_POLL),
@@ -303,21 +352,33 @@ impl EventLoop {
         let cmds = std::mem::take(&mut *self.shared.cmds.lock());
         for cmd in cmds {
             match cmd {
-                Cmd::Add(run, child, limits, started, cgroup) => self.active.push(Active {
-                    run,
-                    child,
-                    cgroup,
-                    limits,
-                    started,
-                    stdout: Vec::new(),
-                    stdout_open: true,
-                    stderr_tail: Vec::new(),
-                    stderr_total: 0,
-                    stderr_open: true,
-                    exited: false,
-                    reason: None,
-                    kill_at: None,
-                }),
+                Cmd::Spawn(run) => {
+                    let Some(Watch {
+                        run,
+                        child,
+                        limits,
+                        started,
+                        cgroup,
+                    }) = self.handler.spawn(run)
+                    else {
+                        continue;
+                    };
+                    self.active.push(Active {
+                        run,
+                        child,
+                        cgroup,
+                        limits,
+                        started,
+                        stdout: Vec::new(),
+                        stdout_open: true,
+                        stderr_tail: Vec::new(),
+                        stderr_total: 0,
+                        stderr_open: true,
+                        exited: false,
+                        reason: None,
+                        kill_at: None,
+                    });
+                }
                 Cmd::Cancel(run) => {
                     if let Some(a) = self.active.iter_mut().find(|a| a.run == run) {
                         a.reason.get_or_insert(EndReason::Cancelled);
@@ -355,7 +416,7 @@ impl EventLoop {
             exec::read_some(fd, &mut self.scratch, READ_BUDGET)
         } else {
             let room = a.limits.max_stdout + 1 - a.stdout.len();
-            let r = exec::read_some(fd, &mut a.stdout, room.min(READ_BUDGET));
+            let r = read_output(fd, &mut a.stdout, &mut self.scratch, room.min(READ_BUDGET));
             if a.stdout.len() > a.limits.max_stdout {
                 a.reason = Some(EndReason::OutputCap);
                 a.stdout = Vec::new();
@@ -428,37 +489,23 @@ impl EventLoop {
                 i += 1;
                 continue;
             }
-            let mut a = self.active.swap_remove(i);
             // Leftovers of the group (a grandchild holding stdout) must not delay the result.
-            a.kill_all();
-            let (status, usage) = exec::reap(a.child.pid);
-            let elapsed = a.started.elapsed();
+            self.active[i].kill_all();
+            let (status, usage) = exec::reap(self.active[i].child.pid);
+            let elapsed = self.active[i].started.elapsed();
             // Everything the leader wrote is already in the pipes; take it without waiting for
             // EOF, which a killed grandchild may still be holding off.
-            if a.reason.is_none() && a.stdout_open {
-                let room = a.limits.max_stdout + 1 - a.stdout.len();
-                let _ = exec::read_some(a.child.stdout.as_raw_fd(), &mut a.stdout, room);
-                if a.stdout.len() > a.limits.max_stdout {
-                    a.reason = Some(EndReason::OutputCap);
-                    a.stdout = Vec::new();
-                }
+            if self.active[i].stdout_open {
+                self.read_stdout(i);
             }
-            if a.stderr_open {
-                self.scratch.clear();
-                let _ = exec::read_some(
-                    a.child.stderr.as_raw_fd(),
-                    &mut self.scratch,
-                    self.stderr_tail.max(4096),
-                );
-                a.stderr_total += self.scratch.len() as u64;
-                a.stderr_tail.extend_from_slice(&self.scratch);
-                let excess = a.stderr_tail.len().saturating_sub(self.stderr_tail);
-                a.stderr_tail.drain(..excess);
+            if self.active[i].stderr_open {
+                self.read_stderr(i);
             }
+            let mut a = self.active.swap_remove(i);
             if let Some(c) = a.cgroup.take() {
                 self.cleanup.push((c, 0));
             }
-            (self.on_finish)(Finished {
+            self.handler.finished(Finished {
                 run: a.run,
                 status,
                 usage,

@@ -23,7 +23,7 @@ use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
 use crate::protocol::config::{parse_config, Calctype, ConfigLimits, ScriptConfig};
 use crate::protocol::data::interpret;
 use crate::queue::RecordQueue;
-use crate::reactor::{EndReason, Finished, Reactor, RunLimits};
+use crate::reactor::{EndReason, Finished, Handler, Reactor, RunLimits, Watch};
 use crate::record::{
     ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord, Record, ScriptId, Severity,
 };
@@ -234,19 +234,15 @@ struct State {
     shutting_down: bool,
 }
 
-enum Job {
-    Spawn(u64),
-    Finished(Finished),
-}
-
+/// Finished runs with large output, parsed on the worker threads.
 #[derive(Default)]
 struct Jobs {
-    queue: Mutex<(VecDeque<Job>, bool)>,
+    queue: Mutex<(VecDeque<Finished>, bool)>,
     ready: Condvar,
 }
 
 impl Jobs {
-    fn push(&self, job: Job) {
+    fn push(&self, job: Finished) {
         let mut q = self.queue.lock();
         if !q.1 {
             q.0.push_back(job);
@@ -254,7 +250,7 @@ impl Jobs {
         }
     }
 
-    fn pop(&self) -> Option<Job> {
+    fn pop(&self) -> Option<Finished> {
         let mut q = self.queue.lock();
         loop {
             if q.1 {
@@ -371,13 +367,8 @@ impl Runtime {
         let devnull =
             exec::open_devnull().map_err(|e| Error::Internal(format!("/dev/null: {e}")))?;
         let jobs = Arc::new(Jobs::default());
-        let finished_jobs = jobs.clone();
-        let reactor = Reactor::start(
-            Box::new(move |f| finished_jobs.push(Job::Finished(f))),
-            Duration::from_millis(u64::from(options.kill_grace_ms)),
-            options.stderr_tail_bytes,
-        )
-        .map_err(|e| Error::Internal(format!("cannot start the I/O thread: {e}")))?;
+        let reactor = Reactor::new()
+            .map_err(|e| Error::Internal(format!("cannot create an eventfd: {e}")))?;
         let inner = Arc::new(Inner {
             limits: ConfigLimits {
                 max_runtime_ms: options.max_runtime_ms,
@@ -401,17 +392,22 @@ impl Runtime {
             sigchld_reported: AtomicBool::new(false),
         });
         inner.check_sigchld();
+        inner
+            .reactor
+            .start(
+                Box::new(Link(Arc::downgrade(&inner))),
+                Duration::from_millis(u64::from(inner.options.kill_grace_ms)),
+                inner.options.stderr_tail_bytes,
+            )
+            .map_err(|e| Error::Internal(format!("cannot start the I/O thread: {e}")))?;
         let mut workers = Vec::new();
         for i in 0..inner.options.worker_threads {
             let w = inner.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("gsp-worker-{i}"))
                 .spawn(move || {
-                    while let Some(job) = w.jobs.pop() {
-                        match job {
-                            Job::Spawn(run) => w.spawn_run(run),
-                            Job::Finished(f) => w.finish_run(f),
-                        }
+                    while let Some(finished) = w.jobs.pop() {
+                        w.finish_run(finished);
                     }
                 });
             match spawned {
@@ -694,6 +690,30 @@ fn stderr_suffix(f: &Finished) -> String {
     }
 }
 
+/// Output up to this size is parsed on the I/O thread; larger output goes to a worker, so one
+/// big run does not delay the others' I/O.
+const INLINE_PARSE_BYTES: usize = 64 * 1024;
+
+/// The I/O thread's link back to the runtime (weak: the runtime owns the thread).
+struct Link(std::sync::Weak<Inner>);
+
+impl Handler for Link {
+    fn spawn(&self, run: u64) -> Option<Watch> {
+        self.0.upgrade()?.spawn_run(run)
+    }
+
+    fn finished(&self, finished: Finished) {
+        let Some(inner) = self.0.upgrade() else {
+            return;
+        };
+        if finished.stdout.len() <= INLINE_PARSE_BYTES {
+            inner.finish_run(finished);
+        } else {
+            inner.jobs.push(finished);
+        }
+    }
+}
+
 impl Inner {
     /// Reports, once per runtime, a host that makes the kernel discard exit statuses.
     fn check_sigchld(&self) {
@@ -711,12 +731,14 @@ impl Inner {
 
     /// Moves waiting runs to the workers while concurrency allows.
     fn start_waiting(&self, st: &mut State) {
-        while st.spawning_or_running < self.options.max_concurrent_runs {
-            let Some(run) = st.waiting.pop_front() else {
-                break;
-            };
-            st.spawning_or_running += 1;
-            self.jobs.push(Job::Spawn(run));
+        let free = self
+            .options
+            .max_concurrent_runs
+            .saturating_sub(st.spawning_or_running);
+        let n = free.min(st.waiting.len());
+        if n > 0 {
+            st.spawning_or_running += n;
+            self.reactor.spawn(st.waiting.drain(..n));
         }
     }
 
@@ -738,14 +760,15 @@ impl Inner {
         info
     }
 
-    fn spawn_run(&self, run: u64) {
+    /// Starts a run (on the I/O thread); `None` when it did not start.
+    fn spawn_run(&self, run: u64) -> Option<Watch> {
         let (argv, timeout_ms) = {
             let st = self.state.lock();
             let stop = st.shutting_down;
             let Some(info) = st.runs.get(&run).filter(|i| !i.cancelled && !stop) else {
                 drop(st);
                 self.abandon(run);
-                return;
+                return None;
             };
             let timeout = match (info.mode, &info.config) {
                 (Mode::Data, Some(c)) => c.max_runtime_ms,
@@ -778,20 +801,24 @@ impl Inner {
                     }
                     bump(&self.counters.killed, 1);
                     self.abandon(run);
-                    return;
+                    return None;
                 }
                 info.pid = Some(pid);
                 let limits = RunLimits {
                     timeout: Duration::from_millis(u64::from(timeout_ms)),
                     max_stdout: self.options.max_stdout_bytes,
                 };
-                self.reactor.add(run, child, limits, started, cgroup);
+                Some(Watch {
+                    run,
+                    child,
+                    limits,
+                    started,
+                    cgroup,
+                })
             }
             Err(e) => {
                 bump(&self.counters.failed, 1);
-                let Some(info) = self.release(&mut st, run) else {
-                    return;
-                };
+                let info = self.release(&mut st, run)?;
                 let program = exec::program_path(&argv[0]);
                 let diag = Diagnostic {
                     exit_code: None,
@@ -814,6 +841,7 @@ impl Inner {
                     s.schedule_failed(&info);
                     self.queue.push(Record::Diagnostic(diag));
                 }
+                None
             }
         }
     }
