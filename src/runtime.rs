@@ -21,7 +21,7 @@ use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
 use crate::difference::DifferenceState;
 use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
 use crate::protocol::config::{parse_config, Calctype, ConfigLimits, ScriptConfig};
-use crate::protocol::data::interpret;
+use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
 use crate::reactor::{EndReason, Finished, Handler, Reactor, RunLimits, Watch};
 use crate::record::{
@@ -690,6 +690,9 @@ fn stderr_suffix(f: &Finished) -> String {
     }
 }
 
+/// Records of a large run reach the queue in chunks of this many.
+const PUSH_CHUNK: usize = 4096;
+
 /// Output up to this size is parsed on the I/O thread; larger output goes to a worker, so one
 /// big run does not delay the others' I/O.
 const INLINE_PARSE_BYTES: usize = 64 * 1024;
@@ -980,6 +983,16 @@ impl Inner {
                 format!("{what} exited 0 but wrote to stderr{}", stderr_suffix(&f)),
             )));
         }
+        // Data output is checked before taking the lock, so a large run never stalls the host.
+        let data = match (&failure, info.mode, info.config.as_ref()) {
+            (None, Mode::Data, Some(config)) => Some(interpret(
+                &f.stdout,
+                config,
+                info.host_ms,
+                MAX_LINE_DIAGNOSTICS_PER_RUN,
+            )),
+            _ => None,
+        };
         let mut st = self.state.lock();
         let Some(script) = st.scripts.get_mut(&id) else {
             return;
@@ -991,7 +1004,7 @@ impl Inner {
             }
             None => match info.mode {
                 Mode::Config => self.apply_config(id, script, &info, &f.stdout, &mut records),
-                Mode::Data => self.apply_data(id, script, &info, &f.stdout, &mut records),
+                Mode::Data => self.apply_data(id, script, &info, data, &mut records),
             },
         }
         self.queue.push_all(records);
@@ -1083,15 +1096,14 @@ impl Inner {
         id: ScriptId,
         script: &mut Script,
         info: &RunInfo,
-        stdout: &[u8],
+        data: Option<RunData>,
         records: &mut Vec<Record>,
     ) {
         script.schedule.data_finished();
         script.count_done(Mode::Data);
-        let Some(config) = info.config.as_ref() else {
+        let (Some(config), Some(data)) = (info.config.as_ref(), data) else {
             return;
         };
-        let data = interpret(stdout, config, info.host_ms, MAX_LINE_DIAGNOSTICS_PER_RUN);
         bump(&self.counters.succeeded, 1);
         bump(&self.counters.lines_parsed, data.lines_parsed);
         bump(&self.counters.lines_rejected, data.lines_rejected);
@@ -1118,6 +1130,10 @@ impl Inner {
                 Calctype::Difference => continue,
                 Calctype::Instant | Calctype::Average => s.value,
             };
+            if records.len() >= PUSH_CHUNK {
+                // Let the host drain while the rest of a large run is turned into records.
+                self.queue.push_all(records.drain(..));
+            }
             records.push(Record::Metric(MetricRecord {
                 script_id: id,
                 metric_id: s.metric_id,

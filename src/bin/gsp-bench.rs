@@ -336,6 +336,21 @@ fn inner(args: &[String]) {
         "gsp-w2" => inner_gsp_w2(num(1) as usize, &arg(2)),
         "gsp-w3" => inner_gsp_w3(&arg(1), &arg(2)),
         "bare-w3" => inner_bare_w3(&arg(1)),
+        "interpret-w3" => {
+            let bytes = std::fs::read(arg(1)).unwrap();
+            let config = gsp::protocol::config::parse_config(
+                br#"{"maxruntime":1,"metrics":[{"id":1,"dimensions":[{"id":1,"name":"if"},{"id":2,"name":"dir"}]}]}"#,
+                Default::default(),
+            )
+            .unwrap()
+            .0;
+            let t0 = Instant::now();
+            let d = gsp::protocol::data::interpret(&bytes, &config, 0, 20);
+            let parse = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            drop(d);
+            json!({"parse_s": parse, "drop_s": t1.elapsed().as_secs_f64(), "mb_per_s": bytes.len() as f64 / 1e6 / parse})
+        }
         "gsp-w4" => inner_gsp_w4(num(1) as usize, &arg(2), num(3), num(4)),
         "gsp-w5" => inner_gsp_w5(num(1) as usize, &arg(2), &arg(3)),
         other => panic!("unknown inner measurement {other}"),

@@ -5,6 +5,7 @@
 //! clamped or entry skipped becomes a [`ConfigNote`] so nothing changes silently.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{json, Map, Value};
 
@@ -147,7 +148,7 @@ pub struct MetricDef {
     /// Declared dimensions.
     pub dimensions: Vec<DimensionDef>,
     /// Position of each dimension id, so checking a data line is linear in its length.
-    dimension_index: HashMap<i64, usize>,
+    dimension_index: IdMap,
 }
 
 impl MetricDef {
@@ -194,8 +195,8 @@ pub struct ScriptConfig {
     pub events: Vec<EventDef>,
     /// The normalized configuration as compact JSON.
     pub json: String,
-    metric_index: HashMap<i64, usize>,
-    event_index: HashMap<i64, usize>,
+    metric_index: IdMap,
+    event_index: IdMap,
 }
 
 impl ScriptConfig {
@@ -482,8 +483,32 @@ trait HasId {
     fn id(&self) -> i64;
 }
 
+/// Ids to positions, hashed with a multiply-shift hash: ids are small integers chosen by script
+/// authors, and the map is looked up once per data line, where SipHash showed in profiles.
+type IdMap = HashMap<i64, usize, BuildHasherDefault<IdHasher>>;
+
+/// Multiply-shift hashing of an `i64` id.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, id: i64) {
+        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Position of each id (ids are unique: duplicates were skipped while parsing).
-fn index_of<T: HasId>(items: &[T]) -> HashMap<i64, usize> {
+fn index_of<T: HasId>(items: &[T]) -> IdMap {
     items.iter().enumerate().map(|(i, x)| (x.id(), i)).collect()
 }
 

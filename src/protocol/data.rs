@@ -154,8 +154,17 @@ fn parse_dimensions(s: &str) -> Result<Vec<(i64, &str)>, LineError> {
     if let Some(did) = pair_id {
         out.push((did, &s[start..]));
     }
-    let mut seen = std::collections::HashSet::with_capacity(out.len());
-    if let Some((did, _)) = out.iter().find(|(d, _)| !seen.insert(*d)) {
+    // Lines carry a few dimensions: compare pairwise; hash only long lists (linear time).
+    let duplicate = if out.len() <= 16 {
+        out.iter()
+            .enumerate()
+            .find(|(i, (d, _))| out[..*i].iter().any(|(e, _)| e == d))
+            .map(|(_, p)| p.0)
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(out.len());
+        out.iter().find(|(d, _)| !seen.insert(*d)).map(|p| p.0)
+    };
+    if let Some(did) = duplicate {
         return err(format!("dimension id {did} appears twice"));
     }
     Ok(out)

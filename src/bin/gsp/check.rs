@@ -80,7 +80,10 @@ struct Report {
 
 struct RunSummary {
     run: u32,
-    ok: bool,
+    /// The run itself failed (spawn, exit status, timeout, output cap): nothing was parsed.
+    failed: bool,
+    /// Error findings of the run (bad lines included).
+    errors: usize,
     cost: Option<RunCost>,
     values: usize,
     events: usize,
@@ -261,7 +264,7 @@ impl Checker {
         )) + WAIT_SLACK;
         let mut seen_metrics = BTreeSet::new();
         let mut seen_events = BTreeSet::new();
-        let mut any_ok = false;
+        let mut any_parsed = false;
         for k in 1..=runs {
             let at = t0 + i64::from(k - 1) * period_ms;
             let Some(records) = self.run_once(at, Mode::Data, u64::from(k), data_limit) else {
@@ -270,7 +273,8 @@ impl Checker {
             };
             let mut summary = RunSummary {
                 run: k,
-                ok: true,
+                failed: false,
+                errors: 0,
                 cost: self.last_cost(),
                 values: 0,
                 events: 0,
@@ -287,7 +291,14 @@ impl Checker {
                     }
                     Record::Diagnostic(d) => {
                         let severity = check_severity(d);
-                        summary.ok &= severity != Severity::Error;
+                        summary.errors += usize::from(severity == Severity::Error);
+                        summary.failed |= matches!(
+                            d.kind,
+                            DiagnosticKind::SpawnFailed
+                                | DiagnosticKind::ExitStatus
+                                | DiagnosticKind::Timeout
+                                | DiagnosticKind::OutputTruncated
+                        );
                         report.findings.push(Finding {
                             runs: vec![k],
                             line: d.line,
@@ -304,10 +315,11 @@ impl Checker {
             if let Some(cost) = summary.cost {
                 slow_run(&mut report.findings, cost, config.max_runtime_ms, Some(k));
             }
-            any_ok |= summary.ok;
+            any_parsed |= !summary.failed;
             report.data_runs.push(summary);
         }
-        if any_ok && !report.interrupted {
+        // Unreported metrics only mean something when some run's output was parsed.
+        if any_parsed && !report.interrupted {
             never_reported(&mut report, &config, &seen_metrics, &seen_events);
         }
         merge_repeated(&mut report.findings);
@@ -457,8 +469,8 @@ fn slow_run(findings: &mut Vec<Finding>, cost: RunCost, limit_ms: u32, run: Opti
         return;
     }
     let (what, limit, fix) = match run {
-        Some(k) => (
-            format!("data run {k}"),
+        Some(_) => (
+            "the run".to_string(),
             format!("maxruntime ({limit_ms} ms)"),
             "raise maxruntime or make the script faster: a run past it is killed and its output lost",
         ),
@@ -607,7 +619,8 @@ fn json_report(r: &Report) -> Value {
         .map(|d| {
             json!({
                 "run": d.run,
-                "ok": d.ok,
+                "ok": !d.failed && d.errors == 0,
+                "failed": d.failed,
                 "cost": cost(&d.cost),
                 "values": d.values,
                 "events": d.events,
@@ -682,7 +695,7 @@ fn text_report(r: &Report, colour: bool) -> String {
         plural(r.runs_requested as usize, "data run", "data runs")
     );
     let took = |c: &Option<RunCost>| {
-        c.map(|c| format!(", {} ms", ms(c.duration)))
+        c.map(|c| format!(", {:.1} ms", ms(c.duration)))
             .unwrap_or_default()
     };
     match &r.config {
@@ -715,10 +728,10 @@ fn text_report(r: &Report, colour: bool) -> String {
             out,
             "  data run {:<5} {}{}: {}, {}",
             d.run,
-            if d.ok {
-                p.paint("32", "ok")
-            } else {
-                p.paint("1;31", "failed")
+            match (d.failed, d.errors) {
+                (true, _) => p.paint("1;31", "failed"),
+                (false, 0) => p.paint("32", "ok"),
+                (false, n) => p.paint("1;31", &plural(n, "error", "errors")),
             },
             took(&d.cost),
             plural(d.values, "value", "values"),

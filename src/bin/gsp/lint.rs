@@ -156,10 +156,13 @@ impl Linter<'_> {
         covers: Option<String>,
         message: String,
     ) {
-        let excerpt = self
-            .lines
-            .get(line.wrapping_sub(1))
-            .map(|l| l.trim().to_string());
+        let excerpt = self.lines.get(line.wrapping_sub(1)).map(|l| {
+            let l = l.trim();
+            match l.char_indices().nth(100) {
+                Some((cut, _)) => format!("{}…", &l[..cut]),
+                None => l.to_string(),
+            }
+        });
         self.out.push(Finding {
             covers,
             excerpt,

@@ -52,8 +52,9 @@ Prometheus names (--format prometheus and --textfile):
   ms -> _milliseconds, b/s -> _bits_per_second, ...; values are never converted), then _total
   for a COUNTER delivered as printed. HELP is \"<name>: <description> [<unit>]\". TYPE: GAUGE,
   DOUBLE, LONG and COUNT are gauges; COUNTER is a counter, or a gauge when calctype Difference
-  turned it into a per-period delta; anything else is untyped. Two metrics of one script with the
-  same name get their id after the name (gsp_requests_2_total); a metric whose name an earlier
+  turned it into a per-period delta; anything else is untyped. Names are compared without _total
+  (parsers read counter x_total as family x). Two metrics of one script with the same name get
+  their id after the name (gsp_requests_2_total, gsp_requests_3); a metric whose name an earlier
   script already uses with another HELP or TYPE gets _s<N>, N its position on the command line.
   Labels: script=\"<command line>\", and each declared dimension, named after it in snake_case
   (dim_<id> when empty; _<id> appended on a clash). Series of one run with the same labels are
@@ -66,9 +67,10 @@ Prometheus names (--format prometheus and --textfile):
 Influx (--format influx and --execd):
   <measurement>,script=<command line>,<dimension>=<value>... value=<float> <run time in ns>
   The measurement is gsp_ + the metric name in snake_case (_<id> appended when two metrics of the
-  script share it); tags are the dimensions named as for Prometheus, empty ones left out. Events:
-  gsp_event,event=<name>,event_id=<id>,scope=S|A,script=<command line> message=\"...\",
-  attributes=\"<JSON>\",end=<Unix seconds>i <start in ns>.
+  script share it); tags are the dimensions named as for Prometheus, empty ones left out. Line
+  protocol cannot escape a backslash, so one before a space, comma, = or at the end of a tag value
+  becomes /. Events: gsp_event,event=<name>,event_id=<id>,scope=S|A,script=<command line>
+  message=\"...\",attributes=\"<JSON>\",end=<Unix seconds>i <start in ns>.
 
 --textfile DIR writes DIR/gsp_<command line with other characters than letters, digits, . and -
 as _>.prom after every run of that script (a temporary file renamed into place), for
@@ -79,7 +81,7 @@ is given.
 --execd is for Telegraf's [[inputs.execd]] with signal = \"STDIN\" and data_format = \"influx\":
 configuration runs at start; each line read from stdin runs every configured script's data mode
 once (Telegraf's interval replaces the scripts' period) and prints their values and events; gsp
-exits at EOF or on SIGTERM.";
+exits at EOF or on SIGTERM. Diagnostics go to stderr with Telegraf's E!/W!/I! level prefixes.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:

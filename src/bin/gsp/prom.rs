@@ -186,28 +186,34 @@ impl Names {
                 metrics.push(map);
                 continue;
             };
+            // Names are compared without `_total`: a counter `x_total` is family `x` to
+            // Prometheus parsers, so it clashes with a gauge `x`.
             let plain: Vec<String> = config
                 .metrics
                 .iter()
                 .map(|m| {
                     let counter = kind_of(m) == Kind::Counter;
-                    compose(&stem_of(m, counter), &[], unit_word(&m.unit), counter)
+                    compose(&stem_of(m, counter), &[], unit_word(&m.unit), false)
                 })
                 .collect();
-            for (m, plain_name) in config.metrics.iter().zip(&plain) {
+            for (m, plain_base) in config.metrics.iter().zip(&plain) {
                 let kind = kind_of(m);
                 let help = help_of(m);
                 let counter = kind == Kind::Counter;
                 let stem = stem_of(m, counter);
                 let unit = unit_word(&m.unit);
-                let shared_in_script = plain.iter().filter(|p| *p == plain_name).count() > 1;
                 let mut extra = Vec::new();
-                if shared_in_script {
+                if plain.iter().filter(|p| *p == plain_base).count() > 1 {
                     extra.push(id_part(m.id));
                 }
                 let family = loop {
+                    let base = compose(&stem, &extra, unit, false);
                     let name = compose(&stem, &extra, unit, counter);
-                    match by_name.get(&name) {
+                    let taken: Vec<usize> = [&base, &name]
+                        .iter()
+                        .filter_map(|k| by_name.get(*k).copied())
+                        .collect();
+                    match taken.first() {
                         None => {
                             families.push(Family {
                                 name: name.clone(),
@@ -215,11 +221,14 @@ impl Names {
                                 kind,
                                 scripts: vec![s],
                             });
+                            by_name.insert(base, families.len() - 1);
                             by_name.insert(name, families.len() - 1);
                             break families.len() - 1;
                         }
                         Some(&f)
-                            if f >= OWN_FAMILIES
+                            if taken.iter().all(|&t| t == f)
+                                && families[f].name == name
+                                && f >= OWN_FAMILIES
                                 && !families[f].scripts.contains(&s)
                                 && families[f].help == help
                                 && families[f].kind == kind =>
@@ -507,6 +516,25 @@ mod tests {
         assert_eq!(n(2, 7), "gsp_latency_milliseconds");
         assert_eq!(n(3, 1), "gsp_latency_s4_milliseconds");
         assert!(names.metrics[1].is_empty());
+    }
+
+    #[test]
+    fn a_counter_and_a_gauge_of_one_base_name_clash() {
+        // `gsp_hits_total` (counter) is family `gsp_hits` to a parser.
+        let counter = config(&[(1, "Hits", "COUNTER", "Instant", "", "d")]);
+        let gauge = config(&[(1, "Hits", "GAUGE", "Instant", "", "d")]);
+        let names = Names::assign(&[Some(&counter), Some(&gauge)]);
+        let n = |s: usize| names.families[names.metrics[s][&1].family].name.clone();
+        assert_eq!(
+            (n(0), n(1)),
+            ("gsp_hits_total".into(), "gsp_hits_s2".into())
+        );
+        let names = Names::assign(&[Some(&gauge), Some(&counter)]);
+        let n = |s: usize| names.families[names.metrics[s][&1].family].name.clone();
+        assert_eq!(
+            (n(0), n(1)),
+            ("gsp_hits".into(), "gsp_hits_s2_total".into())
+        );
     }
 
     #[test]

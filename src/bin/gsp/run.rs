@@ -229,6 +229,8 @@ struct ScriptOut {
 /// Turns records into the chosen outputs.
 struct Output {
     stdout: Option<Format>,
+    /// Diagnostics get Telegraf's log-level prefixes.
+    execd: bool,
     textfile: Option<PathBuf>,
     once: bool,
     scripts: Vec<ScriptOut>,
@@ -241,6 +243,7 @@ impl Output {
         let stems = prom::textfile_stems(commands);
         Output {
             stdout: settings.stdout,
+            execd: settings.execd,
             textfile: settings.textfile.clone(),
             once: settings.once,
             scripts: commands
@@ -304,7 +307,7 @@ impl Output {
                 (Some(Format::Influx), Record::Event(e)) => {
                     influx::event_line(&mut self.buf, &s.label, e)
                 }
-                (_, Record::Diagnostic(d)) => print_diagnostic(d, &s.label),
+                (_, Record::Diagnostic(d)) => print_diagnostic(d, &s.label, self.execd),
                 _ => {}
             }
         }
@@ -404,17 +407,22 @@ impl Output {
     }
 }
 
-/// A diagnostic on stderr, for outputs that cannot carry it.
-fn print_diagnostic(d: &Diagnostic, script: &str) {
-    let severity = format!("{:?}", d.severity).to_lowercase();
+/// A diagnostic on stderr, for outputs that cannot carry it. Telegraf logs an execd plugin's
+/// stderr as errors unless a line starts with its level prefix.
+fn print_diagnostic(d: &Diagnostic, script: &str, telegraf: bool) {
+    let (prefix, severity) = match d.severity {
+        Severity::Error => ("E! ", "error"),
+        Severity::Warning => ("W! ", "warning"),
+        Severity::Info => ("I! ", "info"),
+    };
+    let prefix = if telegraf { prefix } else { "" };
+    let kind = d.kind.name();
     if d.script_id == 0 {
-        eprintln!("gsp: {severity} ({}): {}", d.kind.name(), d.message);
+        eprintln!("{prefix}gsp: {severity} ({kind}): {}", d.message);
     } else {
         eprintln!(
-            "gsp: script {} `{script}`: {severity} ({}): {}",
-            d.script_id,
-            d.kind.name(),
-            d.message
+            "{prefix}gsp: {severity}: script {} `{script}` ({kind}): {}",
+            d.script_id, d.message
         );
     }
 }
