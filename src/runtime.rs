@@ -855,12 +855,12 @@ impl Inner {
         run: u64,
         argv: &[CString],
     ) -> Result<(Child, Option<RunCgroup>), SpawnError> {
-        // SAFETY: geteuid cannot fail.
-        let uid = self
-            .credentials
-            .as_ref()
-            .map_or_else(|| unsafe { libc::geteuid() }, |c| c.uid);
-        if self.options.refuse_root && uid == 0 {
+        let as_root = || match &self.credentials {
+            Some(c) => c.uid == 0,
+            // SAFETY: geteuid cannot fail.
+            None => (unsafe { libc::geteuid() }) == 0,
+        };
+        if self.options.refuse_root && as_root() {
             return Err(SpawnError {
                 error: std::io::Error::from_raw_os_error(libc::EPERM),
                 explanation: "refusing to run a script as root (refuse_root is set): set run_as_user to an unprivileged user".into(),
