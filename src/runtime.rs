@@ -3,7 +3,8 @@
 //!
 //! Lock order: `state`, then the record queue. No lock is held while the host's drain callback runs.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -226,12 +227,26 @@ struct RunInfo {
 #[derive(Default)]
 struct State {
     scripts: BTreeMap<ScriptId, Script>,
+    /// When each script next needs a look (min-heap; stale entries only cause an extra poll), so
+    /// a tick costs the scripts that are due, not every script.
+    due: BinaryHeap<Reverse<(i64, ScriptId)>>,
+    /// The previous tick's time: a clock that went back makes every script due for a look.
+    last_tick: Option<i64>,
     next_script_id: ScriptId,
     runs: HashMap<u64, RunInfo>,
     next_run_id: u64,
     waiting: VecDeque<u64>,
     spawning_or_running: usize,
     shutting_down: bool,
+}
+
+impl State {
+    /// Queues a look at a script whose schedule just changed (a run ended).
+    fn reschedule(&mut self, id: ScriptId) {
+        if let Some(next) = self.scripts.get(&id).and_then(|s| s.schedule.next_due()) {
+            self.due.push(Reverse((next, id)));
+        }
+    }
 }
 
 /// Finished runs with large output, parsed on the worker threads.
@@ -447,6 +462,7 @@ impl Runtime {
                 difference: DifferenceState::default(),
             },
         );
+        st.due.push(Reverse((i64::MIN, id)));
         Ok(id)
     }
 
@@ -471,6 +487,7 @@ impl Runtime {
             .ok_or(Error::NotFound)?
             .schedule
             .reconfigure();
+        st.due.push(Reverse((i64::MIN, id)));
         Ok(())
     }
 
@@ -482,9 +499,33 @@ impl Runtime {
         if st.shutting_down {
             return;
         }
+        if st.last_tick.is_some_and(|t| now_ms < t) {
+            let ids: Vec<ScriptId> = st.scripts.keys().copied().collect();
+            st.due
+                .extend(ids.into_iter().map(|id| Reverse((i64::MIN, id))));
+        }
+        st.last_tick = Some(now_ms);
+        let mut polled = Vec::new();
+        while let Some(&Reverse((at, id))) = st.due.peek() {
+            if at > now_ms {
+                break;
+            }
+            st.due.pop();
+            polled.push(id);
+        }
+        polled.sort_unstable();
+        polled.dedup();
         let mut starts = Vec::new();
-        for (&id, script) in st.scripts.iter_mut() {
-            match script.schedule.poll(now_ms) {
+        let State { scripts, due, .. } = &mut *st;
+        for id in polled {
+            let Some(script) = scripts.get_mut(&id) else {
+                continue; // removed
+            };
+            let decision = script.schedule.poll(now_ms);
+            if let Some(next) = script.schedule.next_due() {
+                due.push(Reverse((next, id)));
+            }
+            match decision {
                 Decision::Idle => {}
                 Decision::Overrun => diags.push(Record::Diagnostic(Diagnostic::new(
                     id,
@@ -752,6 +793,7 @@ impl Inner {
             if let Some(s) = st.scripts.get_mut(&info.script_id) {
                 s.schedule.run_abandoned();
             }
+            st.reschedule(info.script_id);
         }
     }
 
@@ -844,6 +886,7 @@ impl Inner {
                     s.schedule_failed(&info);
                     self.queue.push(Record::Diagnostic(diag));
                 }
+                st.reschedule(info.script_id);
                 None
             }
         }
@@ -927,6 +970,7 @@ impl Inner {
             if let Some(s) = st.scripts.get_mut(&info.script_id) {
                 s.schedule.run_abandoned();
             }
+            st.reschedule(info.script_id);
             return;
         }
         // Parsing needs no lock; the script's next run cannot start before we record this one.
@@ -1007,6 +1051,7 @@ impl Inner {
                 Mode::Data => self.apply_data(id, script, &info, data, &mut records),
             },
         }
+        st.reschedule(id);
         self.queue.push_all(records);
     }
 

@@ -77,6 +77,17 @@ impl Schedule {
         self.generation
     }
 
+    /// The earliest host time at which [`Self::poll`] can return something other than `Idle`
+    /// (`i64::MIN`: now; `None`: not before a run finishes). Valid until the next state change.
+    pub fn next_due(&self) -> Option<i64> {
+        match (self.running, self.configured_period_ms) {
+            (Some(Mode::Data), Some(_)) => self.next_data_ms,
+            (Some(_), _) => None,
+            (None, None) => Some(self.next_config_ms.unwrap_or(i64::MIN)),
+            (None, Some(_)) => Some(self.next_data_ms.unwrap_or(i64::MIN)),
+        }
+    }
+
     /// Decides what to do at host time `now_ms`.
     pub fn poll(&mut self, now_ms: i64) -> Decision {
         match (self.running, self.configured_period_ms) {
@@ -221,6 +232,36 @@ mod tests {
         s.data_finished();
         assert_eq!(s.poll(84_999), Decision::Idle);
         assert_eq!(s.poll(85_000), Decision::Start(Mode::Data));
+    }
+
+    /// next_due never promises later than poll would act: polling just before it is Idle, and
+    /// at it is not (checked over every transition the other tests use).
+    #[test]
+    fn next_due_is_when_poll_acts() {
+        let check = |s: &Schedule, now: i64| {
+            if let Some(t) = s.next_due() {
+                if t > now {
+                    assert_eq!(s.clone().poll(t - 1), Decision::Idle);
+                }
+                assert_ne!(s.clone().poll(t.max(now)), Decision::Idle);
+            }
+        };
+        let mut s = Schedule::new();
+        check(&s, 0);
+        assert_eq!(s.poll(0), Decision::Start(Mode::Config));
+        assert_eq!(s.next_due(), None);
+        s.config_failed(0, 0);
+        check(&s, 0);
+        assert_eq!(s.poll(60_000), Decision::Start(Mode::Config));
+        assert!(s.config_succeeded(0, 60, Some(70_000)));
+        check(&s, 60_000);
+        assert_eq!(s.poll(70_000), Decision::Start(Mode::Data));
+        check(&s, 70_000);
+        assert_eq!(s.poll(130_000), Decision::Overrun);
+        s.data_finished();
+        check(&s, 130_000);
+        s.reconfigure();
+        assert_eq!(s.next_due(), Some(i64::MIN));
     }
 
     #[test]

@@ -601,3 +601,31 @@ fn splay_offsets_the_first_data_run_by_a_hash_of_the_command_line() {
     }
     h.expect_data_runs(id, 1);
 }
+
+#[test]
+fn clock_jumps_neither_stall_nor_burst() {
+    let mut h = Harness::new();
+    let id = h.add(&script("basic.sh"));
+    h.expect_data_runs(id, 1);
+    // Backwards by an hour: the next run comes within one period of the new time.
+    h.now -= 3_600_000;
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(h.rt.script_state(id).unwrap().data_runs_done, 1);
+    h.now += 60_000;
+    h.expect_data_runs(id, 2);
+    // Forwards by ten hours: exactly one run, then the normal period.
+    h.now += 36_000_000;
+    h.expect_data_runs(id, 3);
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(
+        h.rt.script_state(id).unwrap().data_runs_done,
+        3,
+        "no catch-up burst"
+    );
+    h.now += 60_000;
+    h.expect_data_runs(id, 4);
+}
