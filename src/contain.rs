@@ -42,57 +42,38 @@ pub struct Credentials {
     pub name: String,
 }
 
+/// Calls a reentrant getpw*/getgr* lookup with a zeroed entry and a scratch buffer; the entry
+/// when one was found.
+fn lookup<T>(
+    call: impl FnOnce(*mut T, *mut libc::c_char, usize, *mut *mut T) -> libc::c_int,
+) -> Option<T> {
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: passwd and group are plain C structs for which all-zero is a valid value.
+    let mut entry: T = unsafe { std::mem::zeroed() };
+    let mut result: *mut T = std::ptr::null_mut();
+    let rc = call(&mut entry, buf.as_mut_ptr(), buf.len(), &mut result);
+    // The entry's strings point into `buf`; callers copy out only the numeric ids.
+    (rc == 0 && !result.is_null()).then_some(entry)
+}
+
 fn lookup_user(name: &str) -> Option<(libc::uid_t, libc::gid_t)> {
     let cname = CString::new(name).ok()?;
-    let mut buf = vec![0u8; 16 * 1024];
-    // SAFETY: getpwnam_r writes into `pwd` and `buf`, both owned here.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some((pwd.pw_uid, pwd.pw_gid))
-    }
+    // SAFETY: getpwnam_r writes only into the entry and buffer it is given.
+    let pwd = lookup(|e, b, n, r| unsafe { libc::getpwnam_r(cname.as_ptr(), e, b, n, r) })?;
+    Some((pwd.pw_uid, pwd.pw_gid))
 }
 
 fn lookup_uid(uid: libc::uid_t) -> Option<libc::gid_t> {
-    let mut buf = vec![0u8; 16 * 1024];
-    // SAFETY: getpwuid_r writes into `pwd` and `buf`, both owned here.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(
-            uid,
-            &mut pwd,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some(pwd.pw_gid)
-    }
+    // SAFETY: getpwuid_r writes only into the entry and buffer it is given.
+    lookup(|e, b, n, r| unsafe { libc::getpwuid_r(uid, e, b, n, r) })
+        .map(|p: libc::passwd| p.pw_gid)
 }
 
 fn lookup_group(name: &str) -> Option<libc::gid_t> {
     let cname = CString::new(name).ok()?;
-    let mut buf = vec![0u8; 16 * 1024];
-    // SAFETY: getgrnam_r writes into `grp` and `buf`, both owned here.
-    unsafe {
-        let mut grp: libc::group = std::mem::zeroed();
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        let rc = libc::getgrnam_r(
-            cname.as_ptr(),
-            &mut grp,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut result,
-        );
-        (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
-    }
+    // SAFETY: getgrnam_r writes only into the entry and buffer it is given.
+    lookup(|e, b, n, r| unsafe { libc::getgrnam_r(cname.as_ptr(), e, b, n, r) })
+        .map(|g: libc::group| g.gr_gid)
 }
 
 /// Resolves a user (name or numeric uid) and an optional group (name or numeric gid; default:
