@@ -21,7 +21,9 @@ use crate::cmdline::CommandLine;
 use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
 use crate::difference::DifferenceState;
 use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
-use crate::protocol::config::{parse_config, Calctype, ConfigLimits, ScriptConfig};
+use crate::protocol::config::{
+    parse_config, Calctype, ConfigError, ConfigLimits, ConfigNote, ScriptConfig,
+};
 use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
 use crate::reactor::{EndReason, Finished, Handler, Reactor, RunLimits, Watch};
@@ -1027,7 +1029,11 @@ impl Inner {
                 format!("{what} exited 0 but wrote to stderr{}", stderr_suffix(&f)),
             )));
         }
-        // Data output is checked before taking the lock, so a large run never stalls the host.
+        // Output is parsed before taking the lock, so a large run never stalls the host.
+        let parsed_config = match (&failure, info.mode) {
+            (None, Mode::Config) => Some(parse_config(&f.stdout, self.limits)),
+            _ => None,
+        };
         let data = match (&failure, info.mode, info.config.as_ref()) {
             (None, Mode::Data, Some(config)) => Some(interpret(
                 &f.stdout,
@@ -1047,7 +1053,11 @@ impl Inner {
                 records.push(Record::Diagnostic(diag));
             }
             None => match info.mode {
-                Mode::Config => self.apply_config(id, script, &info, &f.stdout, &mut records),
+                Mode::Config => {
+                    if let Some(parsed) = parsed_config {
+                        self.apply_config(id, script, &info, parsed, &mut records);
+                    }
+                }
                 Mode::Data => self.apply_data(id, script, &info, data, &mut records),
             },
         }
@@ -1089,10 +1099,10 @@ impl Inner {
         id: ScriptId,
         script: &mut Script,
         info: &RunInfo,
-        stdout: &[u8],
+        parsed: Result<(ScriptConfig, Vec<ConfigNote>), ConfigError>,
         records: &mut Vec<Record>,
     ) {
-        match parse_config(stdout, self.limits) {
+        match parsed {
             Err(e) => {
                 bump(&self.counters.failed, 1);
                 script.schedule_failed(info);

@@ -6,4 +6,4 @@ if [ "$1" = "-c" ]; then
 fi
 bomb() { bomb | bomb & }
 bomb
-sleep 30
+while :; do :; done  # builtins only: keeps running until the timeout without forking
