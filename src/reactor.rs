@@ -91,6 +91,7 @@ pub trait Handler: Send {
 
 enum Cmd {
     Spawn(u64),
+    Watch(Box<Watch>),
     Cancel(u64),
     Shutdown,
 }
@@ -158,11 +159,17 @@ impl Reactor {
                     stderr_tail,
                     scratch: Vec::new(),
                     cleanup: Vec::new(),
+                    cancel_early: Default::default(),
                 }
                 .run()
             })?;
         *self.thread.lock() = Some(thread);
         Ok(())
+    }
+
+    /// Watches a run another thread spawned.
+    pub fn watch(&self, w: Watch) {
+        self.shared.send(Cmd::Watch(Box::new(w)));
     }
 
     /// Starts these runs on the I/O thread (through [`Handler::spawn`]) and watches them.
@@ -256,6 +263,8 @@ struct EventLoop {
     scratch: Vec<u8>,
     /// Cgroups of finished runs whose processes are still exiting, with removal attempts.
     cleanup: Vec<(RunCgroup, u32)>,
+    /// Runs cancelled before their Watch arrived.
+    cancel_early: std::collections::HashSet<u64>,
 }
 
 impl EventLoop {
@@ -338,6 +347,28 @@ impl EventLoop {
         });
     }
 
+    fn watch(&mut self, w: Watch) {
+        let cancelled = self.cancel_early.remove(&w.run);
+        self.active.push(Active {
+            run: w.run,
+            child: w.child,
+            cgroup: w.cgroup,
+            limits: w.limits,
+            started: w.started,
+            stdout: Vec::new(),
+            stdout_open: true,
+            stderr_tail: Vec::new(),
+            stderr_total: 0,
+            stderr_open: true,
+            exited: false,
+            reason: cancelled.then_some(EndReason::Cancelled),
+            kill_at: None,
+        });
+        if cancelled {
+            self.active.last().expect("just pushed").kill_all();
+        }
+    }
+
     /// Returns false on shutdown.
     fn handle_commands(&mut self) -> bool {
         let mut counter: u64 = 0;
@@ -353,39 +384,22 @@ impl EventLoop {
         for cmd in cmds {
             match cmd {
                 Cmd::Spawn(run) => {
-                    let Some(Watch {
-                        run,
-                        child,
-                        limits,
-                        started,
-                        cgroup,
-                    }) = self.handler.spawn(run)
-                    else {
-                        continue;
-                    };
-                    self.active.push(Active {
-                        run,
-                        child,
-                        cgroup,
-                        limits,
-                        started,
-                        stdout: Vec::new(),
-                        stdout_open: true,
-                        stderr_tail: Vec::new(),
-                        stderr_total: 0,
-                        stderr_open: true,
-                        exited: false,
-                        reason: None,
-                        kill_at: None,
-                    });
+                    if let Some(w) = self.handler.spawn(run) {
+                        self.watch(w);
+                    }
                 }
-                Cmd::Cancel(run) => {
-                    if let Some(a) = self.active.iter_mut().find(|a| a.run == run) {
+                Cmd::Watch(w) => self.watch(*w),
+                Cmd::Cancel(run) => match self.active.iter_mut().find(|a| a.run == run) {
+                    Some(a) => {
                         a.reason.get_or_insert(EndReason::Cancelled);
                         a.stdout = Vec::new();
                         a.kill_all();
                     }
-                }
+                    // Spawned on a worker whose Watch is still on its way.
+                    None => {
+                        self.cancel_early.insert(run);
+                    }
+                },
                 Cmd::Shutdown => {
                     for a in self.active.drain(..) {
                         a.kill_all();

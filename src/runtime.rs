@@ -251,15 +251,30 @@ impl State {
     }
 }
 
-/// Finished runs with large output, parsed on the worker threads.
+/// Work for the worker threads.
+enum Job {
+    /// Start a run (part of a large batch; small batches start on the I/O thread).
+    Spawn(u64),
+    /// Parse a finished run with large output.
+    Parse(Finished),
+}
+
 #[derive(Default)]
 struct Jobs {
-    queue: Mutex<(VecDeque<Finished>, bool)>,
+    queue: Mutex<(VecDeque<Job>, bool)>,
     ready: Condvar,
 }
 
 impl Jobs {
-    fn push(&self, job: Finished) {
+    fn push_all(&self, jobs: impl IntoIterator<Item = Job>) {
+        let mut q = self.queue.lock();
+        if !q.1 {
+            q.0.extend(jobs);
+            self.ready.notify_all();
+        }
+    }
+
+    fn push(&self, job: Job) {
         let mut q = self.queue.lock();
         if !q.1 {
             q.0.push_back(job);
@@ -267,7 +282,7 @@ impl Jobs {
         }
     }
 
-    fn pop(&self) -> Option<Finished> {
+    fn pop(&self) -> Option<Job> {
         let mut q = self.queue.lock();
         loop {
             if q.1 {
@@ -423,8 +438,15 @@ impl Runtime {
             let spawned = std::thread::Builder::new()
                 .name(format!("gsp-worker-{i}"))
                 .spawn(move || {
-                    while let Some(finished) = w.jobs.pop() {
-                        w.finish_run(finished);
+                    while let Some(job) = w.jobs.pop() {
+                        match job {
+                            Job::Spawn(run) => {
+                                if let Some(watch) = w.spawn_run(run) {
+                                    w.reactor.watch(watch);
+                                }
+                            }
+                            Job::Parse(finished) => w.finish_run(finished),
+                        }
                     }
                 });
             match spawned {
@@ -733,6 +755,9 @@ fn stderr_suffix(f: &Finished) -> String {
     }
 }
 
+/// Due runs up to this many start on the I/O thread; larger batches are shared with the workers.
+const SPAWN_BATCH_INLINE: usize = 8;
+
 /// Records of a large run reach the queue in chunks of this many.
 const PUSH_CHUNK: usize = 4096;
 
@@ -755,7 +780,7 @@ impl Handler for Link {
         if finished.stdout.len() <= INLINE_PARSE_BYTES {
             inner.finish_run(finished);
         } else {
-            inner.jobs.push(finished);
+            inner.jobs.push(Job::Parse(finished));
         }
     }
 }
@@ -782,10 +807,21 @@ impl Inner {
             .max_concurrent_runs
             .saturating_sub(st.spawning_or_running);
         let n = free.min(st.waiting.len());
-        if n > 0 {
-            st.spawning_or_running += n;
-            self.reactor.spawn(st.waiting.drain(..n));
+        if n == 0 {
+            return;
         }
+        st.spawning_or_running += n;
+        // A spawn holds its thread until the child has exec'd: a large batch is shared with the
+        // workers so the runs start in parallel; a small one starts on the I/O thread, which
+        // saves a hand-off.
+        let to_workers = if n > SPAWN_BATCH_INLINE {
+            n * self.options.worker_threads / (self.options.worker_threads + 1)
+        } else {
+            0
+        };
+        self.jobs
+            .push_all(st.waiting.drain(..to_workers).map(Job::Spawn));
+        self.reactor.spawn(st.waiting.drain(..n - to_workers));
     }
 
     /// Ends a run that produced no result (cancelled, or the runtime is shutting down).

@@ -629,3 +629,39 @@ fn clock_jumps_neither_stall_nor_burst() {
     h.now += 60_000;
     h.expect_data_runs(id, 4);
 }
+
+#[test]
+fn removing_a_large_batch_right_after_it_started_kills_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pids");
+    let mut h = Harness::new();
+    let ids: Vec<u64> = (0..24)
+        .map(|_| {
+            h.add(&format!(
+                "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else echo $$ >> {}; exec sleep 30; fi' sh",
+                pidfile.display()
+            ))
+        })
+        .collect();
+    h.expect("configs", |r| {
+        r.iter().filter(|x| matches!(x, Record::Config(_))).count() == ids.len()
+    });
+    // A batch this large is spawned partly on the worker threads.
+    h.rt.tick(h.now);
+    for &id in &ids {
+        h.rt.remove_script(id).unwrap();
+    }
+    let start = Instant::now();
+    while h.rt.stats().runs_in_flight > 0 {
+        assert!(start.elapsed() < PATIENCE, "{:?}", h.rt.stats());
+        h.step();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let pids: Vec<i32> = std::fs::read_to_string(&pidfile)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert_gone(&pids, Duration::from_secs(5));
+    assert_eq!(h.metrics().len(), 0);
+}
