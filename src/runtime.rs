@@ -756,7 +756,7 @@ fn stderr_suffix(f: &Finished) -> String {
 }
 
 /// Due runs up to this many start on the I/O thread; larger batches are shared with the workers.
-const SPAWN_BATCH_INLINE: usize = 8;
+const SPAWN_BATCH_INLINE: usize = 32;
 
 /// Records of a large run reach the queue in chunks of this many.
 const PUSH_CHUNK: usize = 4096;
