@@ -268,8 +268,12 @@ struct Jobs {
 impl Jobs {
     fn push_all(&self, jobs: impl IntoIterator<Item = Job>) {
         let mut q = self.queue.lock();
+        let before = q.0.len();
         if !q.1 {
             q.0.extend(jobs);
+        }
+        // Wake the workers only for real work: each wake-up costs them a context switch.
+        if q.0.len() > before {
             self.ready.notify_all();
         }
     }
