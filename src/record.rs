@@ -47,8 +47,8 @@ pub struct ConfigRecord {
 pub struct Dimension {
     /// The dimension id as printed by the script.
     pub id: i64,
-    /// The name the configuration declared for this id.
-    pub name: String,
+    /// The name the configuration declared for this id (shared with the configuration).
+    pub name: Arc<str>,
     /// The value, exactly as printed (never unescaped).
     pub value: String,
 }
@@ -60,8 +60,8 @@ pub struct MetricRecord {
     pub script_id: ScriptId,
     /// The metric id (`M<id>`).
     pub metric_id: i64,
-    /// The declared metric name.
-    pub metric_name: String,
+    /// The declared metric name (shared with the configuration).
+    pub metric_name: Arc<str>,
     /// The host time (ms) of the tick that started the run.
     pub time_ms: i64,
     /// The value after calctype (a difference for `Difference` metrics).
@@ -203,10 +203,10 @@ impl Record {
                 "type": "metric",
                 "script": m.script_id,
                 "id": m.metric_id,
-                "name": m.metric_name,
+                "name": &*m.metric_name,
                 "time_ms": m.time_ms,
                 "value": m.value,
-                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": d.name, "value": d.value})).collect::<Vec<_>>(),
+                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": &*d.name, "value": d.value})).collect::<Vec<_>>(),
             }),
             Record::Event(e) => json!({
                 "type": "event",

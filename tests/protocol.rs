@@ -72,7 +72,7 @@ fn config_spec_example_parses_completely() {
     assert_eq!((c.period_s, c.max_runtime_ms), (60, 5000));
     assert_eq!(c.metrics.len(), 2);
     let m1 = c.metric(1).unwrap();
-    assert_eq!(m1.name, "Incoming traffic on interface");
+    assert_eq!(&*m1.name, "Incoming traffic on interface");
     assert_eq!(m1.groups, "Networking/Traffic");
     assert_eq!(m1.unit, "b/s");
     assert_eq!(m1.tags, "NETWORK");
@@ -82,12 +82,12 @@ fn config_spec_example_parses_completely() {
         "GUAGE is the vendor's typo for GAUGE"
     );
     assert_eq!(m1.datatype_name, "GUAGE");
-    assert_eq!(m1.dimensions[0].name, "interface");
+    assert_eq!(&*m1.dimensions[0].name, "interface");
     let m2 = c.metric(2).unwrap();
     assert_eq!(m2.calctype, Calctype::Difference);
-    assert_eq!(m2.dimension(3).unwrap().name, "dimension3");
+    assert_eq!(&*m2.dimension(3).unwrap().name, "dimension3");
     let e = c.event(1).unwrap();
-    assert_eq!(e.attributes[0].name, "Exit code");
+    assert_eq!(&*e.attributes[0].name, "Exit code");
     assert_eq!(e.attributes[0].kind, "integer");
     assert!(c.json.contains("\"Incoming traffic on interface\""));
     assert!(notes(SPEC_EXAMPLE).is_empty());
@@ -171,8 +171,8 @@ fn config_ids_per_metric_and_shared_names() {
             {"id":1,"name":"same","dimensions":[{"id":1,"name":"a"}]},
             {"id":2,"name":"same","dimensions":[{"id":1,"name":"b"}]}]}"#,
     );
-    assert_eq!(c.metric(1).unwrap().dimension(1).unwrap().name, "a");
-    assert_eq!(c.metric(2).unwrap().dimension(1).unwrap().name, "b");
+    assert_eq!(&*c.metric(1).unwrap().dimension(1).unwrap().name, "a");
+    assert_eq!(&*c.metric(2).unwrap().dimension(1).unwrap().name, "b");
 }
 
 #[test]
@@ -213,7 +213,11 @@ fn config_bad_entries_are_skipped_with_notes() {
         {"id":2,"dimensions":[{"name":"no id"},{"id":1,"name":"a"},{"id":1,"name":"a again"}]}]}"#;
     let c = config(text);
     assert_eq!(c.metrics.len(), 2);
-    assert_eq!(c.metric(1).unwrap().name, "", "the first declaration wins");
+    assert_eq!(
+        &*c.metric(1).unwrap().name,
+        "",
+        "the first declaration wins"
+    );
     assert_eq!(c.metric(2).unwrap().dimensions.len(), 1);
     let n = notes(text);
     assert_eq!(n.len(), 5, "{n:?}");
@@ -402,9 +406,9 @@ fn interpret_checks_ids_and_keeps_good_lines() {
     let out = b"M1 \"1:eth0\" 8.5\r\n\nM9 1\nM1 \"7:x\" 2\nE1 -300 0 \"m\" \"{\"Exit code\":1}\" S\nE5 0 0 \"m\"\ngarbage here\nM2 \"2:a,3:b\" 4\nM1 \xff\xfe\nM1\n";
     let d = interpret(out, &c, 1_000_000_000, 20);
     assert_eq!(d.samples.len(), 2);
-    assert_eq!(d.samples[0].dimensions[0].name, "interface");
+    assert_eq!(&*d.samples[0].dimensions[0].name, "interface");
     assert_eq!(d.samples[0].dimensions[0].value, "eth0");
-    assert_eq!(d.samples[1].dimensions[1].name, "dimension3");
+    assert_eq!(&*d.samples[1].dimensions[1].name, "dimension3");
     assert_eq!(d.events.len(), 1);
     assert_eq!(d.events[0].start_s, 1_000_000 - 300);
     assert_eq!(d.events[0].end_s, 1_000_000);

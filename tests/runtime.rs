@@ -28,13 +28,13 @@ fn configuration_then_data_with_every_line_shape() {
         (m[0].metric_id, m[0].value, m[0].dimensions.len()),
         (1, 8.5, 0)
     );
-    assert_eq!(m[0].metric_name, "Plain");
+    assert_eq!(&*m[0].metric_name, "Plain");
     assert_eq!(m[0].time_ms, T0);
     assert_eq!(m[1].metric_id, 2);
     let dims: Vec<(&str, &str)> = m[1]
         .dimensions
         .iter()
-        .map(|d| (d.name.as_str(), d.value.as_str()))
+        .map(|d| (&*d.name, d.value.as_str()))
         .collect();
     assert_eq!(dims, [("interface", "eth0"), ("direction", "rx")]);
     assert_eq!((m[2].value, m[2].dimensions.len()), (3.0, 0));
@@ -149,7 +149,7 @@ fn difference_baselines_reset_when_the_configuration_changes() {
         counter_runs(&mut h, id, dir.path(), &["170", "171"]),
         [vec![], vec![1.0]]
     );
-    assert_eq!(h.metrics().last().unwrap().metric_name, "Renamed");
+    assert_eq!(&*h.metrics().last().unwrap().metric_name, "Renamed");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
@@ -120,8 +121,8 @@ impl Calctype {
 pub struct DimensionDef {
     /// Id used in data lines (`"<id>:<value>"`).
     pub id: i64,
-    /// Declared name.
-    pub name: String,
+    /// Declared name (shared by every record that carries it).
+    pub name: Arc<str>,
 }
 
 /// A declared metric.
@@ -129,8 +130,8 @@ pub struct DimensionDef {
 pub struct MetricDef {
     /// Id used in data lines (`M<id>`).
     pub id: i64,
-    /// Name.
-    pub name: String,
+    /// Name (shared by every record that carries it).
+    pub name: Arc<str>,
     /// Description.
     pub description: String,
     /// Comma-separated groups, nested with `/`.
@@ -602,13 +603,13 @@ fn parse_metric(
             }
             dimensions.push(DimensionDef {
                 id: did,
-                name: as_text(d.get("name")),
+                name: as_text(d.get("name")).into(),
             });
         }
     }
     Some(MetricDef {
         id,
-        name: as_text(obj.get("name")),
+        name: as_text(obj.get("name")).into(),
         description: as_text(obj.get("description")),
         groups: as_text(obj.get("groups")),
         unit: as_text(obj.get("unit")),
@@ -657,7 +658,7 @@ fn normalized_json(
         .map(|m| {
             json!({
                 "id": m.id,
-                "name": m.name,
+                "name": &*m.name,
                 "description": m.description,
                 "groups": m.groups,
                 "unit": m.unit,
@@ -665,7 +666,7 @@ fn normalized_json(
                 "datatype": m.datatype.name(),
                 "datatypeName": m.datatype_name,
                 "calctype": m.calctype.name(),
-                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": d.name})).collect::<Vec<_>>(),
+                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": &*d.name})).collect::<Vec<_>>(),
             })
         })
         .collect();

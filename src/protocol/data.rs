@@ -55,7 +55,7 @@ fn err<T>(msg: impl Into<String>) -> Result<T, LineError> {
 
 /// Parses one line (without its newline; a trailing `\r` is accepted). Blank lines give `Ok(None)`.
 pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
-    let line = line.trim_matches([' ', '\t', '\r']);
+    let line = trim_blanks(line, true);
     if line.is_empty() {
         return Ok(None);
     }
@@ -83,8 +83,31 @@ pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
 
 /// The first whitespace-separated token and the rest (with leading whitespace removed).
 fn split_token(s: &str) -> (&str, &str) {
-    let end = s.find([' ', '\t']).unwrap_or(s.len());
-    (&s[..end], s[end..].trim_start_matches([' ', '\t']))
+    let end = s.bytes().position(is_blank).unwrap_or(s.len());
+    (&s[..end], trim_blanks(&s[end..], false))
+}
+
+/// Field separators: spaces and tabs (byte tests: the str pattern API was a hot spot).
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Strips blanks at the start and, with `both`, blanks and `\r` at the end. ASCII bytes only,
+/// so the slicing stays on char boundaries.
+fn trim_blanks(s: &str, both: bool) -> &str {
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|&c| !is_blank(c) && !(both && c == b'\r'))
+        .unwrap_or(b.len());
+    let end = if both {
+        b.iter()
+            .rposition(|&c| !is_blank(c) && c != b'\r')
+            .map_or(start, |i| i + 1)
+    } else {
+        b.len()
+    };
+    &s[start..end.max(start)]
 }
 
 fn parse_metric(id: i64, rest: &str) -> Result<MetricLine<'_>, LineError> {
@@ -329,7 +352,11 @@ pub fn interpret(
     run_time_ms: i64,
     max_problems: usize,
 ) -> RunData {
-    let mut data = RunData::default();
+    let mut data = RunData {
+        // Lines are rarely shorter than this: one allocation instead of repeated growth.
+        samples: Vec::with_capacity(output.len() / 24),
+        ..RunData::default()
+    };
     let run_s = run_time_ms.div_euclid(1000);
     for (i, raw) in output.split(|&b| b == b'\n').enumerate() {
         let line_no = i as u64 + 1;
