@@ -98,7 +98,7 @@ fn trim_blanks(s: &str, both: bool) -> &str {
     let b = s.as_bytes();
     let start = b
         .iter()
-        .position(|&c| !is_blank(c) && !(both && c == b'\r'))
+        .position(|&c| !(is_blank(c) || both && c == b'\r'))
         .unwrap_or(b.len());
     let end = if both {
         b.iter()
