@@ -20,6 +20,12 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   fi
 fi
 
+step "the README's main command"
+main_out=$(cargo run --release -q -- run --once examples/scripts/load.sh 'python3 examples/scripts/netdev.py' examples/scripts/disk.sh)
+grep -q '"type":"metric","script":1,"id":1' <<<"$main_out"
+grep -q '"type":"config","script":2' <<<"$main_out"
+grep -q '"type":"metric","script":3,"id":1' <<<"$main_out"
+
 step "Rust tests"
 cargo test --release
 
