@@ -58,7 +58,32 @@ type Options struct {
 	MinPeriod         time.Duration     // lowest period a script may ask for (default 60 s)
 	KillGrace         time.Duration     // between SIGTERM and SIGKILL (default 500 ms)
 	ExtraEnv          map[string]string // added to the scripts' environment
+
+	// Containment (see SECURITY.md). Zero values leave the host's settings.
+	EnvMode      EnvMode  // which host variables scripts get (default EnvInherit)
+	EnvAllow     []string // with EnvAllowlist: the names passed through
+	WorkingDir   string   // the scripts' working directory
+	RunAsUser    string   // run scripts as this user (name or uid); the host must be root
+	RunAsGroup   string   // and this group (name or gid; default: the user's primary group)
+	RefuseRoot   bool     // refuse to run scripts as root
+	CgroupDir    string   // a writable cgroup v2 directory: one cgroup per run
+	RlimitCPU    uint64   // RLIMIT_CPU per run, in seconds
+	RlimitAS     uint64   // RLIMIT_AS per run, in bytes
+	RlimitNofile uint64   // RLIMIT_NOFILE per run
+	RlimitNproc  uint64   // RLIMIT_NPROC for the scripts' user
+	Nice         int      // nice level for scripts, -20..19 (0: the host's)
+	Splay        bool     // offset each script's first data run within its period
 }
+
+// EnvMode says which of the host's environment variables scripts get (gsp_env_mode).
+type EnvMode uint32
+
+// The environment modes.
+const (
+	EnvInherit   EnvMode = 0 // the host's environment (as of New) plus ExtraEnv
+	EnvClear     EnvMode = 1 // only ExtraEnv
+	EnvAllowlist EnvMode = 2 // the variables named in EnvAllow, plus ExtraEnv
+)
 
 // Stats are counters since the runtime was created (gsp_stats).
 type Stats struct {
@@ -113,6 +138,42 @@ func New(opts Options) (*Runtime, error) {
 	if env != nil {
 		defer freeEnv(env)
 		copts.extra_env = &env[0]
+	}
+	// gsp_runtime_new copies every string, so the C copies live only until it returns.
+	var cstrings []*C.char
+	defer func() {
+		for _, p := range cstrings {
+			C.free(unsafe.Pointer(p))
+		}
+	}()
+	cstr := func(s string) *C.char {
+		if s == "" {
+			return nil
+		}
+		p := C.CString(s)
+		cstrings = append(cstrings, p)
+		return p
+	}
+	copts.run_as_user = cstr(opts.RunAsUser)
+	copts.run_as_group = cstr(opts.RunAsGroup)
+	copts.working_dir = cstr(opts.WorkingDir)
+	copts.cgroup_dir = cstr(opts.CgroupDir)
+	copts.env_mode = C.uint32_t(opts.EnvMode)
+	if len(opts.EnvAllow) > 0 {
+		allow := cArray(opts.EnvAllow)
+		defer freeEnv(allow)
+		copts.env_allow = &allow[0]
+	}
+	copts.rlimit_cpu_s = C.uint64_t(opts.RlimitCPU)
+	copts.rlimit_as_bytes = C.uint64_t(opts.RlimitAS)
+	copts.rlimit_nofile = C.uint64_t(opts.RlimitNofile)
+	copts.rlimit_nproc = C.uint64_t(opts.RlimitNproc)
+	copts.nice = C.int32_t(opts.Nice)
+	if opts.RefuseRoot {
+		copts.refuse_root = 1
+	}
+	if opts.Splay {
+		copts.splay = 1
 	}
 	var c *C.gsp_runtime
 	if err := check("new runtime", C.gsp_runtime_new(&copts, &c)); err != nil {
@@ -191,6 +252,16 @@ func (o Options) fill(c *C.gsp_options) ([]*C.char, error) {
 		env[i] = C.CString(k + "=" + o.ExtraEnv[k])
 	}
 	return env, nil
+}
+
+// cArray copies strings into a NULL-terminated C array for freeEnv.
+func cArray(items []string) []*C.char {
+	size := C.size_t(len(items)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
+	arr := unsafe.Slice((**C.char)(C.calloc(1, size)), len(items)+1)
+	for i, s := range items {
+		arr[i] = C.CString(s)
+	}
+	return arr
 }
 
 func freeEnv(env []*C.char) {

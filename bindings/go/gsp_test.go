@@ -727,3 +727,34 @@ func TestEnumStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestContainmentOptions(t *testing.T) {
+	t.Setenv("GSP_GO_ALLOWED", "yes")
+	t.Setenv("GSP_GO_HIDDEN", "yes")
+	dir := t.TempDir()
+	rt := newRuntime(t, Options{
+		EnvMode:    EnvAllowlist,
+		EnvAllow:   []string{"GSP_GO_ALLOWED", "PATH"},
+		WorkingDir: dir,
+		Nice:       5,
+		Splay:      false,
+	})
+	if _, err := rt.AddScript(script(t, "probe.sh")); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, rt)
+	h.until(20*time.Second, "probe values", func(recs []Record) bool { return len(metrics(recs, 1)) >= 4 })
+	got := map[string]string{}
+	for _, m := range metrics(h.records, 1) {
+		got[m.Dimensions[0].Value] = m.Dimensions[1].Value
+	}
+	want := map[string]string{"cwd": dir, "allowed": "yes", "hidden": "unset", "nice": "5"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	if _, err := New(Options{WorkingDir: "/nonexistent/gsp-go"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a missing working directory: got %v, want ErrInvalidArgument", err)
+	}
+}
