@@ -184,12 +184,20 @@ int main(int argc, char **argv) {
   CHECK(strcmp(s.dim_name, "source") == 0 && strcmp(s.dim_value, "env") == 0);
   CHECK(s.nested_busy == s.configs + s.metrics + s.diagnostics);
 
+  /* run_now: the next data run is due at once, without waiting for the period. */
+  uint32_t scheduled = 7;
+  CHECK(gsp_script_run_now(s.rt, 999, &scheduled) == GSP_STATUS_NOT_FOUND && scheduled == 7);
+  CHECK(gsp_script_run_now(s.rt, id, &scheduled) == GSP_STATUS_OK && scheduled == 1);
+  now -= 1000; /* drain_until advanced the clock; stay within the period */
+  drain_until(&s, 2, &now);
+  CHECK(s.metrics == 2);
+
   gsp_stats stats;
   stats.struct_size = 0;
   CHECK(gsp_stats_get(s.rt, &stats) == GSP_STATUS_INVALID_ARGUMENT);
   stats.struct_size = sizeof stats;
   CHECK(gsp_stats_get(s.rt, &stats) == GSP_STATUS_OK);
-  CHECK(stats.runs_started == 2 && stats.runs_succeeded == 2 && stats.lines_parsed == 1);
+  CHECK(stats.runs_started == 3 && stats.runs_succeeded == 3 && stats.lines_parsed == 2);
   CHECK(stats.scripts == 1);
 
   gsp_script_stats ss;
@@ -197,7 +205,7 @@ int main(int argc, char **argv) {
   CHECK(gsp_script_stats_get(s.rt, 999, &ss) == GSP_STATUS_NOT_FOUND);
   CHECK(gsp_script_stats_get(s.rt, id, NULL) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_script_stats_get(s.rt, id, &ss) == GSP_STATUS_OK);
-  CHECK(ss.config_runs == 1 && ss.data_runs == 1 && ss.configured == 1 && ss.running == 0);
+  CHECK(ss.config_runs == 1 && ss.data_runs == 2 && ss.configured == 1 && ss.running == 0);
   CHECK(ss.last_duration_us > 0 && ss.peak_rss_kib > 0 && ss.total_duration_us >= ss.last_duration_us);
 
   /* gsp_wake ends a wait early. */

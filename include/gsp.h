@@ -913,6 +913,14 @@ gsp_status gsp_script_remove(const struct gsp_runtime *rt, uint64_t id);
 gsp_status gsp_script_reconfigure(const struct gsp_runtime *rt, uint64_t id);
 
 /**
+ * Makes the script's next data run due at the next gsp_tick(), whatever its period (the period
+ * restarts from that run). On success writes 1 to `*out_scheduled`, or 0 when the script has no
+ * configuration yet or a run is in flight; `out_scheduled` may be NULL. GSP_STATUS_NOT_FOUND for
+ * an unknown id. Thread-safe.
+ */
+gsp_status gsp_script_run_now(const struct gsp_runtime *rt, uint64_t id, uint32_t *out_scheduled);
+
+/**
  * Starts every run due at the host's time `now_ms` (milliseconds, any epoch, normally Unix).
  * Non-blocking: runs start on gsp's threads. Call it regularly (e.g. every second); clock jumps
  * neither stall the schedule nor cause bursts. Thread-safe.

@@ -519,6 +519,18 @@ impl Runtime {
         Ok(())
     }
 
+    /// Makes the script's next data run due at the next tick, whatever its period; the period then
+    /// restarts from that run. `Ok(false)` when the script has no configuration yet or a run is in
+    /// flight (nothing changes).
+    pub fn run_now(&self, id: ScriptId) -> Result<bool, Error> {
+        let mut st = self.inner.state.lock();
+        let started = st.scripts.get_mut(&id).ok_or(Error::NotFound)?.schedule.run_now();
+        if started {
+            st.due.push(Reverse((i64::MIN, id)));
+        }
+        Ok(started)
+    }
+
     /// Starts every run due at host time `now_ms`. Never blocks on a script.
     pub fn tick(&self, now_ms: i64) {
         let inner = &*self.inner;

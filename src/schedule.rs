@@ -164,6 +164,16 @@ impl Schedule {
         self.running = None;
     }
 
+    /// Makes the next data run due now (the period restarts from it). False when the script has
+    /// no configuration yet or a run is in flight.
+    pub fn run_now(&mut self) -> bool {
+        if self.running.is_some() || self.configured_period_ms.is_none() {
+            return false;
+        }
+        self.next_data_ms = None;
+        true
+    }
+
     /// A run ended without a result (cancelled); nothing counts as success or failure.
     pub fn run_abandoned(&mut self) {
         self.running = None;
@@ -262,6 +272,25 @@ mod tests {
         check(&s, 130_000);
         s.reconfigure();
         assert_eq!(s.next_due(), Some(i64::MIN));
+    }
+
+    #[test]
+    fn run_now_makes_the_next_data_run_due() {
+        let mut s = Schedule::new();
+        assert!(!s.run_now(), "no configuration yet");
+        assert_eq!(s.poll(0), Decision::Start(Mode::Config));
+        assert!(!s.run_now(), "configuration running");
+        assert!(s.config_succeeded(0, 60, None));
+        assert_eq!(s.poll(0), Decision::Start(Mode::Data));
+        assert!(!s.run_now(), "data run in flight");
+        s.data_finished();
+        assert_eq!(s.poll(10_000), Decision::Idle);
+        assert!(s.run_now());
+        assert_eq!(s.next_due(), Some(i64::MIN));
+        assert_eq!(s.poll(10_000), Decision::Start(Mode::Data));
+        s.data_finished();
+        assert_eq!(s.poll(69_999), Decision::Idle);
+        assert_eq!(s.poll(70_000), Decision::Start(Mode::Data));
     }
 
     #[test]

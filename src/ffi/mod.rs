@@ -377,6 +377,24 @@ pub extern "C" fn gsp_script_reconfigure(rt: *const gsp_runtime, id: u64) -> gsp
     boundary(|| result(try_ref!(rt).rt.reconfigure(id)))
 }
 
+/// Makes the script's next data run due at the next gsp_tick(), whatever its period (the period
+/// restarts from that run). On success writes 1 to `*out_scheduled`, or 0 when the script has no
+/// configuration yet or a run is in flight; `out_scheduled` may be NULL. GSP_STATUS_NOT_FOUND for
+/// an unknown id. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gsp_script_run_now(rt: *const gsp_runtime, id: u64, out_scheduled: *mut u32) -> gsp_status {
+    boundary(|| match try_ref!(rt).rt.run_now(id) {
+        Ok(scheduled) => {
+            if !out_scheduled.is_null() {
+                // SAFETY: non-NULL out pointer.
+                unsafe { out_scheduled.write(u32::from(scheduled)) };
+            }
+            gsp_status::GSP_STATUS_OK
+        }
+        Err(e) => status_of(&e),
+    })
+}
+
 /// Starts every run due at the host's time `now_ms` (milliseconds, any epoch, normally Unix).
 /// Non-blocking: runs start on gsp's threads. Call it regularly (e.g. every second); clock jumps
 /// neither stall the schedule nor cause bursts. Thread-safe.

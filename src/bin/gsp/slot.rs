@@ -1,12 +1,11 @@
 //! One script on a runtime of its own, with its data runs started when the command decides.
 //!
-//! The runtime schedules data runs by the script's `period` on the clock passed to `tick`. The
-//! library has no call to run a script now, so for `--period-override` and `--execd` the command
-//! makes a run due: a tick one period before now resets the schedule's due time to now (the
-//! runtime treats it as a clock that went back), and the tick at now then starts the run, so
-//! records still carry the real time. A runtime per script keeps those ticks from touching
-//! other scripts. The command ticks a script only when it has seen every finished run's
-//! records, so each drain holds whole runs and a finished run is attributed exactly.
+//! The runtime schedules data runs by the script's `period` on the clock passed to `tick`; for
+//! `--period-override` and `--execd` the command decides when a run starts and asks for it with
+//! `Runtime::run_now` before ticking, so records still carry the real time. A runtime per script
+//! keeps each script's ticks and drains apart. The command ticks a script only when it has seen
+//! every finished run's records, so each drain holds whole runs and a finished run is
+//! attributed exactly.
 
 use std::sync::Arc;
 
@@ -170,20 +169,15 @@ impl Slot {
                 Some(d) => advance(d, now_ms, period),
                 None => now_ms + period,
             });
-            self.start_data_run(now_ms, i64::from(config.period_s) * 1000);
+            self.start_data_run(now_ms);
         }
         finished
     }
 
-    /// Starts a data run with `now_ms` as its time; `schedule_period_ms` is the period the
-    /// runtime schedules this configuration with.
-    fn start_data_run(&mut self, now_ms: i64, schedule_period_ms: i64) {
+    /// Starts a data run with `now_ms` as its time.
+    fn start_data_run(&mut self, now_ms: i64) {
+        let _ = self.rt.run_now(self.rt_id);
         self.rt.tick(now_ms);
-        if !self.is_running() {
-            // Not due by the runtime's schedule yet: one period back makes it due at `now_ms`.
-            self.rt.tick(now_ms - schedule_period_ms);
-            self.rt.tick(now_ms);
-        }
         self.running = self.is_running();
     }
 

@@ -213,6 +213,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "gsp_script_remove": (c_uint32, [c_void_p, c_uint64]),
     "gsp_script_reconfigure": (c_uint32, [c_void_p, c_uint64]),
     "gsp_tick": (c_uint32, [c_void_p, c_int64]),
+    "gsp_script_run_now": (c_uint32, [c_void_p, c_uint64, POINTER(c_uint32)]),
     "gsp_wait": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t)]),
     "gsp_wake": (c_uint32, [c_void_p]),
     "gsp_drain": (c_uint32, [c_void_p, RECORD_FN, c_void_p, c_size_t, POINTER(c_size_t)]),
@@ -222,7 +223,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
 
 # Added to 0.1 after its first builds: a library without them still loads, and only the
 # methods that need them raise LibraryError.
-OPTIONAL = frozenset({"gsp_script_stats_get", "gsp_wake"})
+OPTIONAL = frozenset({"gsp_script_stats_get", "gsp_wake", "gsp_script_run_now"})
 
 
 def declare(cdll: ctypes.CDLL) -> frozenset[str]:
