@@ -524,7 +524,12 @@ impl Runtime {
     /// flight (nothing changes).
     pub fn run_now(&self, id: ScriptId) -> Result<bool, Error> {
         let mut st = self.inner.state.lock();
-        let started = st.scripts.get_mut(&id).ok_or(Error::NotFound)?.schedule.run_now();
+        let started = st
+            .scripts
+            .get_mut(&id)
+            .ok_or(Error::NotFound)?
+            .schedule
+            .run_now();
         if started {
             st.due.push(Reverse((i64::MIN, id)));
         }

@@ -382,7 +382,11 @@ pub extern "C" fn gsp_script_reconfigure(rt: *const gsp_runtime, id: u64) -> gsp
 /// configuration yet or a run is in flight; `out_scheduled` may be NULL. GSP_STATUS_NOT_FOUND for
 /// an unknown id. Thread-safe.
 #[no_mangle]
-pub extern "C" fn gsp_script_run_now(rt: *const gsp_runtime, id: u64, out_scheduled: *mut u32) -> gsp_status {
+pub extern "C" fn gsp_script_run_now(
+    rt: *const gsp_runtime,
+    id: u64,
+    out_scheduled: *mut u32,
+) -> gsp_status {
     boundary(|| match try_ref!(rt).rt.run_now(id) {
         Ok(scheduled) => {
             if !out_scheduled.is_null() {

@@ -79,6 +79,7 @@ C_TYPES: dict[str, Any] = {
     "uint64_t": ctypes.c_uint64,
     "size_t": ctypes.c_size_t,
     "uint64_t *": ctypes.POINTER(ctypes.c_uint64),
+    "uint32_t *": ctypes.POINTER(ctypes.c_uint32),
     "size_t *": ctypes.POINTER(ctypes.c_size_t),
     "void *": ctypes.c_void_p,
     "gsp_runtime *": ctypes.c_void_p,
