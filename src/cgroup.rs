@@ -44,22 +44,12 @@ impl RunCgroup {
         }
     }
 
-    /// Whether no process is left in the cgroup.
-    pub fn is_empty(&self) -> bool {
-        std::fs::read_to_string(self.dir.join("cgroup.procs")).map_or(true, |p| p.trim().is_empty())
-    }
-
     /// Removes the cgroup; fails (EBUSY) while killed processes are still exiting.
     pub fn remove(&self) -> io::Result<()> {
         match std::fs::remove_dir(&self.dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             other => other,
         }
-    }
-
-    /// The directory, for messages.
-    pub fn path(&self) -> &Path {
-        &self.dir
     }
 }
 

@@ -23,12 +23,13 @@ extern "C" {
 
 /// An environment block for children, built once per runtime.
 pub struct EnvBlock {
-    vars: Vec<CString>,
+    /// Owns the strings `ptrs` points into (never read directly).
+    _vars: Vec<CString>,
     ptrs: Vec<*const libc::c_char>,
     path: Option<Vec<u8>>,
 }
 
-// SAFETY: the pointers point into `vars`, which is immutable after construction.
+// SAFETY: the pointers point into `_vars`, which is immutable after construction.
 unsafe impl Send for EnvBlock {}
 // SAFETY: as above; readers only read.
 unsafe impl Sync for EnvBlock {}
@@ -81,22 +82,16 @@ impl EnvBlock {
             .collect();
         let mut ptrs: Vec<*const libc::c_char> = vars.iter().map(|c| c.as_ptr()).collect();
         ptrs.push(std::ptr::null());
-        Ok(EnvBlock { vars, ptrs, path })
+        Ok(EnvBlock {
+            _vars: vars,
+            ptrs,
+            path,
+        })
     }
 
     /// The NULL-terminated `envp` array.
     pub fn envp(&self) -> *const *const libc::c_char {
         self.ptrs.as_ptr()
-    }
-
-    /// Number of variables.
-    pub fn len(&self) -> usize {
-        self.vars.len()
-    }
-
-    /// Whether the block is empty.
-    pub fn is_empty(&self) -> bool {
-        self.vars.is_empty()
     }
 }
 
