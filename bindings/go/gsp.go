@@ -372,6 +372,21 @@ func (r *Runtime) Reconfigure(id uint64) error {
 	return check("reconfigure script", C.gsp_script_reconfigure(c, C.uint64_t(id)))
 }
 
+// RunNow makes the script's next data run due at the next Tick, whatever its period. It reports
+// false (changing nothing) while the script has no configuration or a run is in flight.
+func (r *Runtime) RunNow(id uint64) (bool, error) {
+	c, err := r.acquire()
+	if err != nil {
+		return false, err
+	}
+	defer r.release()
+	var scheduled C.uint32_t
+	if err := check("run script now", C.gsp_script_run_now(c, C.uint64_t(id), &scheduled)); err != nil {
+		return false, err
+	}
+	return scheduled != 0, nil
+}
+
 // Tick starts every run due at the host's time now (millisecond resolution; any clock, normally
 // time.Now()). It does not block on scripts. Call it regularly, e.g. every second.
 func (r *Runtime) Tick(now time.Time) error {

@@ -758,3 +758,29 @@ func TestContainmentOptions(t *testing.T) {
 		t.Errorf("a missing working directory: got %v, want ErrInvalidArgument", err)
 	}
 }
+
+func TestRunNow(t *testing.T) {
+	rt := newRuntime(t, Options{})
+	id, err := rt.AddScript(script(t, "probe.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := rt.RunNow(id); ok || err != nil {
+		t.Fatalf("RunNow before configuration = %v, %v; want false, nil", ok, err)
+	}
+	h := newHost(t, rt)
+	h.until(20*time.Second, "a first data run", hasMetric(1))
+	first := len(metrics(h.records, 1))
+	if ok, err := rt.RunNow(id); !ok || err != nil {
+		t.Fatalf("RunNow = %v, %v; want true, nil", ok, err)
+	}
+	// Only RunNow can make this run due before the 60 s period has passed on the host clock.
+	before := h.now
+	h.until(20*time.Second, "a second data run", func(recs []Record) bool { return len(metrics(recs, 1)) > first })
+	if elapsed := h.now.Sub(before); elapsed >= 60*time.Second {
+		t.Errorf("the second run came %v of host time later: the period, not RunNow, started it", elapsed)
+	}
+	if _, err := rt.RunNow(999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RunNow(999) = %v, want ErrNotFound", err)
+	}
+}

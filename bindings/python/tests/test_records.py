@@ -186,6 +186,21 @@ def test_reconfigure_runs_the_configuration_again(rt: gsp.Runtime, clock: Clock)
     assert [c.script_id for c in configs(again)] == [sid]
 
 
+def test_run_now_starts_a_data_run_before_the_period(rt: gsp.Runtime, clock: Clock) -> None:
+    sid = rt.add_script(script("metrics.sh"))
+    assert rt.run_now(sid) is False  # no configuration yet
+    first = pump(rt, clock, lambda rs: bool(metrics(rs)))
+    runs = rt.script_stats(sid).data_runs
+    assert rt.run_now(sid) is True
+    # Only run_now can make this run due before the 60 s period has passed on the host clock.
+    before = clock.ms
+    pump(rt, clock, lambda rs: rt.script_stats(sid).data_runs > runs)
+    assert clock.ms - before < 60_000
+    assert len(first) > 0
+    with pytest.raises(gsp.NotFoundError):
+        rt.run_now(999)
+
+
 def test_tick_without_time_uses_the_current_time(rt: gsp.Runtime) -> None:
     rt.add_script(script("metrics.sh"))
     before = time.time_ns() // 1_000_000

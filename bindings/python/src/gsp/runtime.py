@@ -448,6 +448,27 @@ class Runtime:
         """Runs the script's configuration again at the next tick (NotFoundError if unknown)."""
         self._script_call("gsp_script_reconfigure", script_id)
 
+    def run_now(self, script_id: int) -> bool:
+        """Makes the script's next data run due at the next tick, whatever its period.
+
+        Returns False (and changes nothing) while the script has no configuration or a run is in
+        flight; NotFoundError if the id is unknown.
+        """
+        function = "gsp_script_run_now"
+        self._lib.require(function)
+        if not 0 <= _int_arg(script_id, "script_id") <= _U64_MAX:
+            raise NotFoundError(
+                Status.NOT_FOUND, function, "no script with that id", str(script_id)
+            )
+        scheduled = ctypes.c_uint32()
+        handle = self._enter()
+        try:
+            status = self._lib.cdll.gsp_script_run_now(handle, script_id, byref(scheduled))
+        finally:
+            self._exit()
+        self._check(status, function, str(script_id))
+        return bool(scheduled.value)
+
     # --- time and records ---------------------------------------------------------------------
 
     def tick(self, now_ms: int | None = None) -> None:
