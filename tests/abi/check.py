@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ABI guard: every public struct's size and field offsets and every enum constant's value, read
+"""ABI guard: every function in include/gsp.h has a doc comment that covers threading, and every public struct's size and field offsets and every enum constant's value, read
 by a C compiler from include/gsp.h, must equal the committed table tests/abi/abi.txt.
 
 The probe is generated from the header, so a new field or constant is caught too. An intended ABI
@@ -56,7 +56,28 @@ def measure() -> str:
         return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
 
 
+def undocumented_functions(header: str) -> list[str]:
+    """Functions whose declaration lacks a doc comment that says how it behaves across threads."""
+    lines = header.split("\n")
+    bad = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(?:const char \*|gsp_status |void )(gsp_\w+)\(", line)
+        if not m:
+            continue
+        j = i - 1
+        while j > 0 and lines[i - 1].strip() == "*/" and not lines[j].strip().startswith("/**"):
+            j -= 1
+        doc = " ".join(lines[j:i]) if lines[i - 1].strip() == "*/" else ""
+        if "thread" not in doc.lower():
+            bad.append(m.group(1))
+    return bad
+
+
 def main() -> int:
+    undocumented = undocumented_functions(HEADER.read_text())
+    if undocumented:
+        print(f"functions without a doc comment on threading in gsp.h: {', '.join(undocumented)}")
+        return 1
     actual = measure()
     if "--update" in sys.argv:
         TABLE.write_text(actual)
