@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""ABI guard: every function in include/gsp.h has a doc comment that covers threading, and every public struct's size and field offsets and every enum constant's value, read
-by a C compiler from include/gsp.h, must equal the committed table tests/abi/abi.txt.
+"""ABI guard: every function in include/gsp.h has a doc comment that covers threading, and every
+public struct's size and field offsets and every enum constant's value, read by a C compiler from
+include/gsp.h, must equal the committed table tests/abi/abi.txt.
 
 The probe is generated from the header, so a new field or constant is caught too. An intended ABI
 change is a reviewed edit: run `python3 tests/abi/check.py --update` and commit the table.
