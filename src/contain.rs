@@ -143,22 +143,21 @@ enum Stage {
 }
 
 impl Stage {
+    const ALL: [Stage; 10] = [
+        Stage::ProcessGroup,
+        Stage::Cgroup,
+        Stage::Limit,
+        Stage::Nice,
+        Stage::Stdio,
+        Stage::Chdir,
+        Stage::Groups,
+        Stage::SetGid,
+        Stage::SetUid,
+        Stage::Exec,
+    ];
+
     fn from_u8(b: u8) -> Option<Stage> {
-        use Stage::*;
-        [
-            ProcessGroup,
-            Cgroup,
-            Limit,
-            Nice,
-            Stdio,
-            Chdir,
-            Groups,
-            SetGid,
-            SetUid,
-            Exec,
-        ]
-        .into_iter()
-        .find(|s| *s as u8 == b)
+        Stage::ALL.into_iter().find(|s| *s as u8 == b)
     }
 }
 

@@ -7,10 +7,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").unwrap().count()
-}
-
 #[test]
 fn slow_runs_in_flight_do_not_need_threads() {
     let mut h = Harness::new();
@@ -21,7 +17,7 @@ fn slow_runs_in_flight_do_not_need_threads() {
             .count()
             == ids.len()
     });
-    let before = threads();
+    let before = entries("/proc/self/task");
     h.rt.tick(h.now);
     let start = Instant::now();
     let mut peak_in_flight = 0;
@@ -35,7 +31,7 @@ fn slow_runs_in_flight_do_not_need_threads() {
             "200 one-second runs did not finish"
         );
         peak_in_flight = peak_in_flight.max(h.rt.stats().runs_in_flight);
-        peak_threads = peak_threads.max(threads());
+        peak_threads = peak_threads.max(entries("/proc/self/task"));
         std::thread::sleep(Duration::from_millis(50));
     }
     h.step();

@@ -13,12 +13,6 @@ fn hostile(name: &str) -> String {
     script(&format!("hostile/{name}"))
 }
 
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 /// Steps until `done`, checking on every step that host calls stay quick.
 fn expect_responsive(h: &mut Harness, what: &str, done: impl Fn(&[Record]) -> bool) {
     let start = Instant::now();

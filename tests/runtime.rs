@@ -410,11 +410,7 @@ fn remove_kills_the_running_group_and_delivers_nothing_more() {
         max_runtime_ms: 50_000,
         ..Options::default()
     });
-    // sleepy.sh declares maxruntime 300; a slow_ok-style run is what we need, so use a shell line.
-    let id = h.add(&format!(
-        "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else sleep 30 & echo \"$$ $!\" > {}; sleep 30; fi' sh",
-        pidfile.display()
-    ));
+    let id = h.add(&format!("{} {}", script("hang.sh"), quoted(&pidfile)));
     h.expect("config", |r| {
         r.iter().any(|x| matches!(x, Record::Config(_)))
     });
@@ -439,10 +435,7 @@ fn free_with_runs_in_flight_kills_and_returns_quickly() {
     let mut h = Harness::new();
     let pidfiles: Vec<_> = (0..5).map(|i| dir.path().join(format!("p{i}"))).collect();
     for p in &pidfiles {
-        h.add(&format!(
-            "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else sleep 30 & echo \"$$ $!\" > {}; sleep 30; fi' sh",
-            p.display()
-        ));
+        h.add(&format!("{} {}", script("hang.sh"), quoted(p)));
     }
     h.expect("configs", |r| {
         r.iter().filter(|x| matches!(x, Record::Config(_))).count() == 5
@@ -636,12 +629,7 @@ fn removing_a_large_batch_right_after_it_started_kills_every_run() {
     let pidfile = dir.path().join("pids");
     let mut h = Harness::new();
     let ids: Vec<u64> = (0..24)
-        .map(|_| {
-            h.add(&format!(
-                "sh -c 'if [ \"$1\" = -c ]; then echo \"{{\\\"maxruntime\\\": 50000}}\"; else echo $$ >> {}; exec sleep 30; fi' sh",
-                pidfile.display()
-            ))
-        })
+        .map(|_| h.add(&format!("{} {}", script("hang.sh"), quoted(&pidfile))))
         .collect();
     h.expect("configs", |r| {
         r.iter().filter(|x| matches!(x, Record::Config(_))).count() == ids.len()

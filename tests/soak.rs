@@ -8,35 +8,6 @@ use std::time::Instant;
 
 use common::*;
 
-fn count(dir: &str) -> usize {
-    std::fs::read_dir(dir).unwrap().count()
-}
-
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-fn zombies() -> usize {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-                let f: Vec<&str> = s
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
-                f.first() == Some(&"Z") && f.get(1) == Some(&me.as_str())
-            })
-        })
-        .count()
-}
-
 #[test]
 fn ten_thousand_runs_leave_no_trace() {
     const SCRIPTS: usize = 100;
@@ -61,7 +32,11 @@ fn ten_thousand_runs_leave_no_trace() {
         // Keep memory flat in the test itself: only the counts matter here.
         h.records.clear();
         if round == 1 {
-            baseline = Some((count("/proc/self/fd"), count("/proc/self/task"), rss_kib()));
+            baseline = Some((
+                entries("/proc/self/fd"),
+                entries("/proc/self/task"),
+                rss_kib(),
+            ));
         }
         h.now += 60_000;
     }
@@ -69,9 +44,9 @@ fn ten_thousand_runs_leave_no_trace() {
     let s = h.rt.stats();
     assert_eq!(s.runs_started, (SCRIPTS as u64) * (ROUNDS + 1), "{s:?}");
     assert_eq!(s.runs_failed + s.runs_timed_out + s.runs_killed, 0, "{s:?}");
-    assert_eq!(count("/proc/self/fd"), fds, "descriptors");
-    assert_eq!(count("/proc/self/task"), threads, "threads");
-    assert_eq!(zombies(), 0);
+    assert_eq!(entries("/proc/self/fd"), fds, "descriptors");
+    assert_eq!(entries("/proc/self/task"), threads, "threads");
+    assert_eq!(zombie_children().len(), 0);
     let grown = rss_kib().saturating_sub(rss);
     assert!(grown < 5 * 1024, "resident memory grew by {grown} KiB");
     eprintln!(

@@ -334,8 +334,9 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// An integer from a number or a numeric string (scripts print both).
-fn as_int(v: &Value) -> Option<i64> {
+/// An integer the way configurations give one: a number without a fraction, or a numeric
+/// string (scripts print both). Shared with `gsp check`, which reads fields the same way.
+pub fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n
             .as_i64()

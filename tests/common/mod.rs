@@ -175,3 +175,35 @@ pub fn read_pids(path: &Path) -> Vec<i32> {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Entries of a /proc directory (open descriptors, threads).
+pub fn entries(dir: &str) -> usize {
+    std::fs::read_dir(dir).unwrap().count()
+}
+
+/// This process's resident set size in KiB.
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Children of this process that are zombies.
+pub fn zombie_children() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
+            })
+        })
+        .collect()
+}

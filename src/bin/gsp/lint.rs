@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use gsp::protocol::config::ConfigLimits;
+use gsp::protocol::config::{as_int, ConfigLimits};
 use gsp::Severity;
 use serde_json::Value;
 
@@ -53,17 +53,6 @@ pub fn lint(doc: &Node, text: &str, limits: ConfigLimits) -> Vec<Finding> {
 struct Linter<'a> {
     lines: Vec<&'a str>,
     out: Vec<Finding>,
-}
-
-/// An integer the way the runtime reads one: a number with no fraction, or a numeric string.
-fn as_int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 fn scalar(node: &Node) -> Option<&Value> {
