@@ -4,6 +4,7 @@
 //!
 //! gsp never installs a signal handler and never waits for a pid it did not spawn.
 
+use std::borrow::Cow;
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::mem::MaybeUninit;
@@ -270,10 +271,10 @@ pub struct SpawnError {
 
 /// Finds `program` the way execvp does, in the runtime's PATH. Returns the path to execute, or
 /// the error execvp would give (ENOENT, or EACCES for a found file without the execute bit).
-pub fn resolve_program(program: &CStr, env: &EnvBlock) -> Result<CString, SpawnError> {
+pub fn resolve_program<'a>(program: &'a CStr, env: &EnvBlock) -> Result<Cow<'a, CStr>, SpawnError> {
     let bytes = program.to_bytes();
     if bytes.contains(&b'/') {
-        return Ok(program.to_owned());
+        return Ok(Cow::Borrowed(program)); // the common case costs no allocation per spawn
     }
     let path = env
         .path
@@ -285,10 +286,12 @@ pub fn resolve_program(program: &CStr, env: &EnvBlock) -> Result<CString, SpawnE
         let candidate = Path::new(OsStr::from_bytes(dir)).join(OsStr::from_bytes(bytes));
         if let Ok(meta) = std::fs::metadata(&candidate) {
             if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-                return CString::new(candidate.as_os_str().as_bytes()).map_err(|_| SpawnError {
-                    error: io::Error::from_raw_os_error(libc::EINVAL),
-                    explanation: "the program path contains a NUL byte".into(),
-                });
+                return CString::new(candidate.as_os_str().as_bytes())
+                    .map(Cow::Owned)
+                    .map_err(|_| SpawnError {
+                        error: io::Error::from_raw_os_error(libc::EINVAL),
+                        explanation: "the program path contains a NUL byte".into(),
+                    });
             }
             if meta.is_file() {
                 non_executable.get_or_insert(candidate);
