@@ -513,7 +513,7 @@ typedef struct gsp_metric_def {
    */
   const char *datatype_name;
   /**
-   * `dimension_count` declared dimensions.
+   * `dimension_count` declared dimensions; NULL when `dimension_count` is 0.
    */
   const struct gsp_dimension_def *dimensions;
   /**
@@ -557,7 +557,7 @@ typedef struct gsp_event_def {
    */
   const char *description;
   /**
-   * `attribute_count` attribute descriptions.
+   * `attribute_count` attribute descriptions; NULL when `attribute_count` is 0.
    */
   const struct gsp_attribute_def *attributes;
   /**
@@ -579,7 +579,7 @@ typedef struct gsp_config {
    */
   uint32_t max_runtime_ms;
   /**
-   * `metric_count` metrics.
+   * `metric_count` metrics; NULL when `metric_count` is 0.
    */
   const struct gsp_metric_def *metrics;
   /**
@@ -587,7 +587,7 @@ typedef struct gsp_config {
    */
   size_t metric_count;
   /**
-   * `event_count` events.
+   * `event_count` events; NULL when `event_count` is 0.
    */
   const struct gsp_event_def *events;
   /**
@@ -639,7 +639,7 @@ typedef struct gsp_metric {
    */
   const char *name;
   /**
-   * `dimension_count` dimension values in line order.
+   * `dimension_count` dimension values in line order; NULL when `dimension_count` is 0.
    */
   const struct gsp_dimension *dimensions;
   /**
@@ -714,7 +714,9 @@ typedef struct gsp_diagnostic {
 
 /**
  * One record. Exactly the member matching `kind` is non-NULL. Everything it points to is
- * owned by gsp and valid only during the callback: copy what you keep.
+ * owned by gsp and valid only during the callback: copy what you keep. Every pointer gsp hands
+ * out is either NULL or valid: every string is non-NULL (possibly empty), and an array with a
+ * count of 0 is NULL.
  */
 typedef struct gsp_record {
   /**

@@ -80,6 +80,16 @@ fn scope(s: Scope) -> gsp_scope {
     }
 }
 
+/// An array for C: NULL when empty. `Vec::as_ptr()` of an empty vector is a dangling, aligned
+/// non-NULL value (e.g. `0x8`), which Go's stack copier rejects as a bad pointer.
+fn array<T>(items: &[T]) -> *const T {
+    if items.is_empty() {
+        ptr::null()
+    } else {
+        items.as_ptr()
+    }
+}
+
 fn empty_record(kind: gsp_record_kind, script_id: u64) -> gsp_record {
     gsp_record {
         kind,
@@ -124,7 +134,7 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                     datatype: datatype(m.datatype),
                     calctype: calctype(m.calctype),
                     datatype_name: s.add(&m.datatype_name),
-                    dimensions: d.as_ptr(),
+                    dimensions: array(d),
                     dimension_count: d.len(),
                 })
                 .collect();
@@ -150,16 +160,16 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                     id: e.id,
                     name: s.add(&e.name),
                     description: s.add(&e.description),
-                    attributes: a.as_ptr(),
+                    attributes: array(a),
                     attribute_count: a.len(),
                 })
                 .collect();
             let config = gsp_config {
                 period_s: cfg.period_s,
                 max_runtime_ms: cfg.max_runtime_ms,
-                metrics: metrics.as_ptr(),
+                metrics: array(&metrics),
                 metric_count: metrics.len(),
-                events: events.as_ptr(),
+                events: array(&events),
                 event_count: events.len(),
                 json: s.add(&cfg.json),
             };
@@ -183,7 +193,7 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                 time_ms: m.time_ms,
                 value: m.value,
                 name: s.add(&m.metric_name),
-                dimensions: dims.as_ptr(),
+                dimensions: array(&dims),
                 dimension_count: dims.len(),
             };
             f(&gsp_record {

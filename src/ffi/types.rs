@@ -286,7 +286,7 @@ pub struct gsp_metric_def {
     pub calctype: gsp_calctype,
     /// The datatype as the script printed it ("" when missing).
     pub datatype_name: *const c_char,
-    /// `dimension_count` declared dimensions.
+    /// `dimension_count` declared dimensions; NULL when `dimension_count` is 0.
     pub dimensions: *const gsp_dimension_def,
     /// Number of dimensions.
     pub dimension_count: usize,
@@ -312,7 +312,7 @@ pub struct gsp_event_def {
     pub name: *const c_char,
     /// Description.
     pub description: *const c_char,
-    /// `attribute_count` attribute descriptions.
+    /// `attribute_count` attribute descriptions; NULL when `attribute_count` is 0.
     pub attributes: *const gsp_attribute_def,
     /// Number of attributes.
     pub attribute_count: usize,
@@ -325,11 +325,11 @@ pub struct gsp_config {
     pub period_s: u32,
     /// Effective maxruntime in ms (at most max_runtime_ms).
     pub max_runtime_ms: u32,
-    /// `metric_count` metrics.
+    /// `metric_count` metrics; NULL when `metric_count` is 0.
     pub metrics: *const gsp_metric_def,
     /// Number of metrics.
     pub metric_count: usize,
-    /// `event_count` events.
+    /// `event_count` events; NULL when `event_count` is 0.
     pub events: *const gsp_event_def,
     /// Number of events.
     pub event_count: usize,
@@ -359,7 +359,7 @@ pub struct gsp_metric {
     pub value: f64,
     /// Declared metric name.
     pub name: *const c_char,
-    /// `dimension_count` dimension values in line order.
+    /// `dimension_count` dimension values in line order; NULL when `dimension_count` is 0.
     pub dimensions: *const gsp_dimension,
     /// Number of dimensions (0 for lines without a dimension list).
     pub dimension_count: usize,
@@ -402,7 +402,9 @@ pub struct gsp_diagnostic {
 }
 
 /// One record. Exactly the member matching `kind` is non-NULL. Everything it points to is
-/// owned by gsp and valid only during the callback: copy what you keep.
+/// owned by gsp and valid only during the callback: copy what you keep. Every pointer gsp hands
+/// out is either NULL or valid: every string is non-NULL (possibly empty), and an array with a
+/// count of 0 is NULL.
 #[repr(C)]
 pub struct gsp_record {
     /// Which member is set.
