@@ -116,7 +116,8 @@ pub enum ExitStatus {
     Code(i32),
     /// Killed by this signal.
     Signal(i32),
-    /// The status was lost (the host set SIGCHLD to SIG_IGN, so the kernel reaped it).
+    /// The status was lost: the host set SIGCHLD to SIG_IGN (the kernel reaped the child), or
+    /// another waiter in the host reaped it first.
     Unknown,
 }
 
@@ -454,6 +455,57 @@ pub fn kill_group(pgid: libc::pid_t, sig: libc::c_int) {
         // SAFETY: kill has no memory effects; ESRCH (group already gone) is fine.
         unsafe {
             libc::kill(-pgid, sig);
+        }
+    }
+}
+
+/// Whether `pid` is still our unreaped child (running, or a zombie only we may reap). While it
+/// is, its pid, and so its process group id, cannot be reused. False once another waiter in the
+/// host (e.g. a SIGCHLD handler calling `waitpid(-1)`) has reaped it.
+pub fn is_unreaped_child(pid: libc::pid_t) -> bool {
+    // SAFETY: siginfo is written by the kernel; WNOWAIT leaves the child waitable.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        ) == 0
+    }
+}
+
+impl Child {
+    /// Sends `sig` to the leader itself, wherever its process group is (a script may move itself
+    /// into another group). Through the pidfd the signal can never reach a process that reused
+    /// the pid; without one, only while the leader is our unreaped child.
+    pub fn signal_leader(&self, sig: libc::c_int) {
+        match &self.pidfd {
+            // SAFETY: a plain syscall on our descriptor; ESRCH (already exited) is fine.
+            Some(fd) => unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    sig,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                );
+            },
+            None if is_unreaped_child(self.pid) => {
+                // SAFETY: our unreaped child, so the pid is still its own.
+                unsafe { libc::kill(self.pid, sig) };
+            }
+            None => {}
+        }
+    }
+
+    /// Sends `sig` to the leader and to its process group. The group is signalled only while the
+    /// leader is our unreaped child: once someone else has reaped it, the group id may belong to
+    /// an unrelated process.
+    pub fn signal_run(&self, sig: libc::c_int) {
+        self.signal_leader(sig);
+        if is_unreaped_child(self.pid) {
+            kill_group(self.pid, sig);
         }
     }
 }

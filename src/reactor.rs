@@ -18,6 +18,8 @@ const READ_BUDGET: usize = 256 * 1024;
 /// How long a new run's pipes go unwatched (its exit is watched): a script that fills a pipe
 /// within this time waits at most this long for gsp to read.
 const OUTPUT_WATCH_DELAY: Duration = Duration::from_millis(20);
+/// stderr read from a run that has exited, at most (what a pipe can hold, with room to spare).
+const EXIT_STDERR_BUDGET: usize = 4 * 1024 * 1024;
 /// Poll interval for runs whose exit cannot be watched with a pidfd.
 const NO_PIDFD_POLL: Duration = Duration::from_millis(10);
 
@@ -219,9 +221,10 @@ impl Active {
         self.kill_at.unwrap_or(self.started + self.limits.timeout)
     }
 
-    /// SIGKILL to the process group and, with a cgroup, to everything in it (setsid escapees).
+    /// SIGKILL to the leader, its process group and, with a cgroup, everything in it (setsid
+    /// escapees). The leader is signalled directly: it may have moved to another group.
     fn kill_all(&self) {
-        exec::kill_group(self.child.pid, libc::SIGKILL);
+        self.child.signal_run(libc::SIGKILL);
         if let Some(c) = &self.cgroup {
             c.kill();
         }
@@ -329,8 +332,8 @@ impl EventLoop {
                             return;
                         }
                     }
-                    Fd::Stdout(i) => self.read_stdout(i),
-                    Fd::Stderr(i) => self.read_stderr(i),
+                    Fd::Stdout(i) => self.read_stdout(i, READ_BUDGET),
+                    Fd::Stderr(i) => self.read_stderr(i, READ_BUDGET),
                     Fd::Exit(i) => self.active[i].exited = true,
                 }
             }
@@ -421,7 +424,7 @@ impl EventLoop {
         true
     }
 
-    fn read_stdout(&mut self, i: usize) {
+    fn read_stdout(&mut self, i: usize, budget: usize) {
         let a = &mut self.active[i];
         let fd = a.child.stdout.as_raw_fd();
         let result = if a.reason.is_some() {
@@ -429,8 +432,8 @@ impl EventLoop {
             self.scratch.clear();
             exec::read_some(fd, &mut self.scratch, READ_BUDGET)
         } else {
-            let room = a.limits.max_stdout + 1 - a.stdout.len();
-            let r = read_output(fd, &mut a.stdout, &mut self.scratch, room.min(READ_BUDGET));
+            let room = a.limits.max_stdout.saturating_add(1) - a.stdout.len();
+            let r = read_output(fd, &mut a.stdout, &mut self.scratch, room.min(budget));
             if a.stdout.len() > a.limits.max_stdout {
                 a.reason = Some(EndReason::OutputCap);
                 a.stdout = Vec::new();
@@ -443,10 +446,10 @@ impl EventLoop {
         }
     }
 
-    fn read_stderr(&mut self, i: usize) {
+    fn read_stderr(&mut self, i: usize, budget: usize) {
         self.scratch.clear();
         let a = &mut self.active[i];
-        let result = exec::read_some(a.child.stderr.as_raw_fd(), &mut self.scratch, READ_BUDGET);
+        let result = exec::read_some(a.child.stderr.as_raw_fd(), &mut self.scratch, budget);
         a.stderr_total += self.scratch.len() as u64;
         a.stderr_tail.extend_from_slice(&self.scratch);
         if a.stderr_tail.len() > self.stderr_tail {
@@ -462,7 +465,7 @@ impl EventLoop {
     fn begin_kill(&mut self, i: usize) {
         let a = &mut self.active[i];
         if a.kill_at.is_none() {
-            exec::kill_group(a.child.pid, libc::SIGTERM);
+            a.child.signal_run(libc::SIGTERM);
             a.kill_at = Some(Instant::now() + self.kill_grace);
         }
     }
@@ -507,13 +510,15 @@ impl EventLoop {
             self.active[i].kill_all();
             let (status, usage) = exec::reap(self.active[i].child.pid);
             let elapsed = self.active[i].started.elapsed();
-            // Everything the leader wrote is already in the pipes; take it without waiting for
+            // Everything the leader wrote is already in the pipes (which a script may have
+            // enlarged to a megabyte or more): take all of it, up to the cap, without waiting for
             // EOF, which a killed grandchild may still be holding off.
             if self.active[i].stdout_open {
-                self.read_stdout(i);
+                self.read_stdout(i, usize::MAX);
             }
             if self.active[i].stderr_open {
-                self.read_stderr(i);
+                // Only the tail is kept; a writer that escaped the kill must not keep us here.
+                self.read_stderr(i, EXIT_STDERR_BUDGET);
             }
             let mut a = self.active.swap_remove(i);
             if let Some(c) = a.cgroup.take() {

@@ -182,7 +182,9 @@ pub struct Stats {
     pub records_queued: u64,
     /// Records dropped because the queue was full.
     pub records_dropped: u64,
-    /// Runs started and not yet finished (including those waiting for a slot).
+    /// Runs due and not yet finished: waiting for a slot, running, or having their output turned
+    /// into records. A run stops counting only once all of its records are queued, so "nothing
+    /// in flight and nothing pending" means every record so far has been drained.
     pub runs_in_flight: u64,
     /// Scripts registered now.
     pub scripts: u64,
@@ -239,6 +241,8 @@ struct State {
     next_run_id: u64,
     waiting: VecDeque<u64>,
     spawning_or_running: usize,
+    /// Runs in `runs` plus runs whose records are still being built (see [`Stats::runs_in_flight`]).
+    in_flight: u64,
     shutting_down: bool,
 }
 
@@ -597,6 +601,7 @@ impl Runtime {
             let run = st.next_run_id;
             st.next_run_id += 1;
             st.runs.insert(run, info);
+            st.in_flight += 1;
             st.waiting.push_back(run);
         }
         inner.start_waiting(&mut st);
@@ -692,7 +697,7 @@ impl Runtime {
             lines_rejected: get(&c.lines_rejected),
             records_queued: inner.queue.queued_total(),
             records_dropped: inner.queue.dropped_total(),
-            runs_in_flight: st.runs.len() as u64,
+            runs_in_flight: st.in_flight,
             scripts: st.scripts.len() as u64,
         }
     }
@@ -853,6 +858,7 @@ impl Inner {
                 s.schedule.run_abandoned();
             }
             st.reschedule(info.script_id);
+            st.in_flight -= 1;
         }
     }
 
@@ -895,7 +901,7 @@ impl Inner {
                     .expect("run is only removed by its worker");
                 if info.cancelled || stop {
                     drop(st);
-                    exec::kill_group(pid, libc::SIGKILL);
+                    child.signal_run(libc::SIGKILL);
                     if let Some(c) = &cgroup {
                         c.kill();
                     }
@@ -946,6 +952,7 @@ impl Inner {
                     self.queue.push(Record::Diagnostic(diag));
                 }
                 st.reschedule(info.script_id);
+                st.in_flight -= 1;
                 None
             }
         }
@@ -1030,6 +1037,7 @@ impl Inner {
                 s.schedule.run_abandoned();
             }
             st.reschedule(info.script_id);
+            st.in_flight -= 1;
             return;
         }
         // Parsing needs no lock; the script's next run cannot start before we record this one.
@@ -1076,9 +1084,27 @@ impl Inner {
             }
             (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(&info, &what, &f)),
             (_, ExitStatus::Signal(_)) => Some(self.exit_failure(&info, &what, &f)),
+            (_, ExitStatus::Unknown) if !exec::sigchld_ignored() => {
+                bump(&self.counters.failed, 1);
+                Some(Diagnostic {
+                    exit_code: None,
+                    ..Diagnostic::new(
+                        id,
+                        Severity::Error,
+                        DiagnosticKind::ExitStatus,
+                        format!(
+                            "the exit status of {what} was taken by another waiter in the host \
+                             (a SIGCHLD handler or a loop calling waitpid(-1) reaps children it did not start); \
+                             gsp cannot tell whether the run succeeded, so its output was not parsed; \
+                             make the host wait only for its own children{}",
+                            stderr_suffix(&f)
+                        ),
+                    )
+                })
+            }
             _ => None,
         };
-        if failure.is_none() && f.stderr_total > 0 {
+        if failure.is_none() && f.stderr_total > 0 && f.status == ExitStatus::Code(0) {
             records.push(Record::Diagnostic(Diagnostic::new(
                 id,
                 Severity::Warning,
@@ -1102,6 +1128,7 @@ impl Inner {
         };
         let mut st = self.state.lock();
         let Some(script) = st.scripts.get_mut(&id) else {
+            st.in_flight -= 1;
             return;
         };
         match failure {
@@ -1119,7 +1146,9 @@ impl Inner {
             },
         }
         st.reschedule(id);
+        // Under the state lock, so no host sees the run out of flight before its records.
         self.queue.push_all(records);
+        st.in_flight -= 1;
     }
 
     fn exit_failure(&self, info: &RunInfo, what: &str, f: &Finished) -> Diagnostic {

@@ -33,6 +33,7 @@ step "C examples under AddressSanitizer and UndefinedBehaviorSanitizer"
 make -C c-examples clean asan
 c-examples/api_test-asan tests/scripts
 c-examples/stress_test-asan tests/scripts 4
+c-examples/trust_test-asan tests/scripts
 out=$(c-examples/host-asan --ticks 3 examples/scripts/load.sh 'sh examples/scripts/disk.sh')
 echo "$out"
 grep -q '^CONFIG script=1 ' <<<"$out"

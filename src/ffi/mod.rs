@@ -467,7 +467,10 @@ pub extern "C" fn gsp_drain(
             // SAFETY: the host's callback, given the view that lives for this call only.
             convert::lend(record, |c| unsafe { callback(user_data, c) });
         });
-        let free = handle.free_requested.load(Ordering::Acquire);
+        // Only the outermost drain frees: a nested call (BUSY) returns into a drain that still
+        // uses the runtime.
+        let outermost = !matches!(drained, Err(Error::Busy));
+        let free = outermost && handle.free_requested.load(Ordering::Acquire);
         let status = match drained {
             Ok(n) => {
                 if !out_delivered.is_null() {

@@ -1,0 +1,133 @@
+//! Regression tests for the host's trust in gsp: runs always end, output is never lost
+//! silently, state stays bounded, host-given numbers cannot wrap.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use gsp::{DiagnosticKind, Options, Record};
+
+/// A script that leaves its process group and ignores SIGTERM is still killed at maxruntime,
+/// reaped, and reported; freeing the runtime afterwards is quick.
+#[test]
+fn a_run_that_leaves_its_process_group_is_killed_at_maxruntime() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let mut h = Harness::with(Options {
+        kill_grace_ms: 100,
+        extra_env: vec![("GSP_TEST_PIDFILE".into(), pidfile.to_str().unwrap().into())],
+        ..Options::default()
+    });
+    let id = h.add(&script("leave_group.py"));
+    h.expect("the timeout diagnostic", |r| {
+        has_diag(r, DiagnosticKind::Timeout)
+    });
+    let pid = read_pids(&pidfile)[0];
+    assert_gone(&[pid], PATIENCE);
+    assert_eq!(h.rt.script_state(id).unwrap().data_runs_done, 1);
+    assert_eq!(
+        metric_count(&h.records),
+        0,
+        "a killed run's output is discarded"
+    );
+
+    // Freeing the runtime while such a run is in flight kills it and returns.
+    std::fs::remove_file(&pidfile).unwrap();
+    h.now += 60_000;
+    h.step();
+    let pid = read_pids(&pidfile)[0];
+    let start = Instant::now();
+    drop(h);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "free took {:?}",
+        start.elapsed()
+    );
+    assert_gone(&[pid], PATIENCE);
+}
+
+/// A script that enlarges its stdout pipe to 1 MiB and fills it before gsp watches the pipe
+/// has every line delivered, none cut.
+#[test]
+fn output_in_an_enlarged_pipe_is_read_whole() {
+    let mut h = Harness::with(Options {
+        queue_capacity: 1_000_000,
+        ..Options::default()
+    });
+    let id = h.add(&script("big_pipe.py"));
+    h.expect_data_runs(id, 1);
+    let values: Vec<f64> = h.metrics().iter().map(|m| m.value).collect();
+    assert_eq!(
+        values.len(),
+        80_000,
+        "lines lost: {:?}",
+        h.diagnostics(DiagnosticKind::LineInvalid)
+    );
+    assert!(
+        values.iter().enumerate().all(|(i, &v)| v == i as f64),
+        "a line was cut"
+    );
+    assert!(h.diagnostics(DiagnosticKind::LineInvalid).is_empty());
+}
+
+/// Every record of a run is queued before the run stops counting as in flight, so a host that
+/// waits for "nothing in flight, nothing pending" sees all of them.
+#[test]
+fn a_run_is_in_flight_until_its_records_are_queued() {
+    let rt = gsp::Runtime::new(Options {
+        queue_capacity: 1_000_000,
+        ..Options::default()
+    })
+    .unwrap();
+    let id = rt.add_script(&script("big_pipe.py")).unwrap();
+    // Ticks once, then drains until nothing is in flight or pending; returns the metrics seen.
+    let settle = || {
+        rt.tick(T0);
+        let start = Instant::now();
+        let mut metrics = 0;
+        loop {
+            let idle = rt.stats().runs_in_flight == 0 && rt.pending() == 0;
+            if idle {
+                return metrics;
+            }
+            assert!(start.elapsed() < PATIENCE, "the run never finished");
+            rt.wait(Duration::from_millis(5));
+            rt.drain(usize::MAX, |r| {
+                metrics += usize::from(matches!(r, Record::Metric(_)))
+            })
+            .unwrap();
+        }
+    };
+    settle(); // the configuration run
+    assert!(rt.script_state(id).unwrap().config.is_some());
+    let metrics = settle(); // the first data run
+    assert_eq!(rt.script_state(id).unwrap().data_runs_done, 1);
+    assert_eq!(
+        metrics, 80_000,
+        "the host stopped before every record was queued"
+    );
+}
+
+/// `gsp run --once` ends (with the timeout reported) when a run leaves its process group.
+#[test]
+fn gsp_run_once_ends_when_a_run_leaves_its_process_group() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gsp"))
+        .args(["run", "--once", &script("leave_group.py")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("gsp run --once did not end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("maxruntime"), "no timeout reported: {text}");
+}
