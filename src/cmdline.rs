@@ -4,13 +4,19 @@
 use std::ffi::CString;
 use std::sync::Arc;
 
+use crate::record::{printable, shortened};
 use crate::schedule::Mode;
+
+/// Longest command line shown in a message (longer ones keep their start and end).
+pub const SHOWN_CHARS: usize = 240;
 
 /// A script's argv for both modes, ready for exec.
 #[derive(Debug, Clone)]
 pub struct CommandLine {
     /// The command line as configured.
     pub text: Arc<str>,
+    /// The command line for messages: printable and at most about [`SHOWN_CHARS`] characters.
+    pub shown: Arc<str>,
     config: Arc<[CString]>,
     data: Arc<[CString]>,
 }
@@ -21,8 +27,10 @@ impl CommandLine {
         if text.contains('\0') {
             return Err("the command line contains a NUL byte".into());
         }
-        let words = shell_words::split(text)
-            .map_err(|e| format!("cannot split command line `{text}`: {e} (an unclosed quote?)"))?;
+        let shown = printable(&shortened(text, SHOWN_CHARS));
+        let words = shell_words::split(text).map_err(|e| {
+            format!("cannot split command line `{shown}`: {e} (an unclosed quote?)")
+        })?;
         if words.is_empty() {
             return Err("the command line is empty".into());
         }
@@ -37,6 +45,7 @@ impl CommandLine {
         };
         Ok(CommandLine {
             text: text.into(),
+            shown: shown.into(),
             config: argv(Mode::Config),
             data: argv(Mode::Data),
         })

@@ -1,19 +1,23 @@
 //! The bounded record queue between gsp's threads and the host's drain.
 //!
-//! Overflow drops the newest records and counts them; once the host frees space, one
-//! `RecordsDropped` diagnostic tells how many were lost, so nothing disappears silently.
+//! Overflow drops the newest records and counts them per script; once the host frees space, a
+//! `RecordsDropped` diagnostic per script tells how many were lost, so nothing disappears
+//! silently. Configuration records and drop reports are never dropped: a host must not get
+//! metrics for a configuration it never saw, nor lose the news that it lost records. They may
+//! take the queue past its capacity, by at most one record per configuration run.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::record::{Diagnostic, DiagnosticKind, Record, Severity};
+use crate::record::{Diagnostic, DiagnosticKind, Record, ScriptId, Severity};
 
 struct Inner {
     records: VecDeque<Record>,
-    dropped_unreported: u64,
+    /// Records dropped and not yet reported, per script.
+    dropped_unreported: BTreeMap<ScriptId, u64>,
     closed: bool,
     /// Bumped by [`RecordQueue::wake`]; a waiter returns when it changes.
     wakes: u64,
@@ -34,7 +38,7 @@ impl RecordQueue {
         RecordQueue {
             inner: Mutex::new(Inner {
                 records: VecDeque::new(),
-                dropped_unreported: 0,
+                dropped_unreported: BTreeMap::new(),
                 closed: false,
                 wakes: 0,
             }),
@@ -45,19 +49,20 @@ impl RecordQueue {
         }
     }
 
-    /// Appends records in order; those that do not fit are dropped and counted.
+    /// Appends records in order; those that do not fit are dropped and counted (except
+    /// configuration records and drop reports, which always fit).
     pub fn push_all(&self, records: impl IntoIterator<Item = Record>) {
         let mut inner = self.inner.lock();
         let (mut queued, mut dropped) = (0u64, 0u64);
         for r in records {
-            if inner.records.len() < self.capacity {
+            if inner.records.len() < self.capacity || always_delivered(&r) {
                 inner.records.push_back(r);
                 queued += 1;
             } else {
+                *inner.dropped_unreported.entry(r.script_id()).or_default() += 1;
                 dropped += 1;
             }
         }
-        inner.dropped_unreported += dropped;
         drop(inner);
         self.queued.fetch_add(queued, Ordering::Relaxed);
         self.dropped.fetch_add(dropped, Ordering::Relaxed);
@@ -71,23 +76,32 @@ impl RecordQueue {
         self.push_all(std::iter::once(record));
     }
 
-    /// Removes up to `max` records from the front. Reports earlier drops once there is room.
+    /// Removes up to `max` records from the front. Reports earlier drops, one diagnostic per
+    /// script that lost records, once there is room.
     pub fn pop_batch(&self, max: usize) -> Vec<Record> {
         let mut inner = self.inner.lock();
         let n = max.min(inner.records.len());
         let batch: Vec<Record> = inner.records.drain(..n).collect();
-        if inner.dropped_unreported > 0 && inner.records.len() < self.capacity {
-            let count = std::mem::take(&mut inner.dropped_unreported);
-            inner.records.push_back(Record::Diagnostic(Diagnostic::new(
-                0,
-                Severity::Error,
-                DiagnosticKind::RecordsDropped,
-                format!(
-                    "the record queue was full ({} records); {count} records were dropped (drain more often or raise the queue capacity)",
-                    self.capacity
-                ),
-            )));
-            self.queued.fetch_add(1, Ordering::Relaxed);
+        if !inner.dropped_unreported.is_empty() && inner.records.len() < self.capacity {
+            let reports = std::mem::take(&mut inner.dropped_unreported);
+            let n = reports.len() as u64;
+            for (script_id, count) in reports {
+                let whose = if script_id == 0 {
+                    "runtime-wide records".to_string()
+                } else {
+                    format!("records of script {script_id}")
+                };
+                inner.records.push_back(Record::Diagnostic(Diagnostic::new(
+                    script_id,
+                    Severity::Error,
+                    DiagnosticKind::RecordsDropped,
+                    format!(
+                        "the record queue was full ({} records); {count} {whose} were dropped (drain more often or raise the queue capacity)",
+                        self.capacity
+                    ),
+                )));
+            }
+            self.queued.fetch_add(n, Ordering::Relaxed);
         }
         batch
     }
@@ -105,12 +119,18 @@ impl RecordQueue {
     /// Blocks until a record is waiting, the queue is closed, or `timeout` passes; returns the
     /// number waiting.
     pub fn wait(&self, timeout: Duration) -> usize {
-        let deadline = Instant::now() + timeout;
+        // A timeout too large for the clock (e.g. Duration::MAX) waits without a deadline.
+        let deadline = Instant::now().checked_add(timeout);
         let mut inner = self.inner.lock();
         let wakes = inner.wakes;
         while inner.records.is_empty() && !inner.closed && inner.wakes == wakes {
-            if self.ready.wait_until(&mut inner, deadline).timed_out() {
-                break;
+            match deadline {
+                Some(d) => {
+                    if self.ready.wait_until(&mut inner, d).timed_out() {
+                        break;
+                    }
+                }
+                None => self.ready.wait(&mut inner),
             }
         }
         inner.records.len()
@@ -139,6 +159,15 @@ impl RecordQueue {
     }
 }
 
+/// Records that are queued even when the queue is full.
+fn always_delivered(r: &Record) -> bool {
+    match r {
+        Record::Config(_) => true,
+        Record::Diagnostic(d) => d.kind == DiagnosticKind::RecordsDropped,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,26 +182,36 @@ mod tests {
     }
 
     #[test]
-    fn overflow_is_counted_and_reported_once_space_frees() {
+    fn overflow_is_counted_and_reported_per_script_once_space_frees() {
         let q = RecordQueue::new(3);
-        q.push_all((1..=5).map(diag));
+        q.push_all([1, 1, 1, 4, 4, 5].map(diag));
         assert_eq!(q.len(), 3);
-        assert_eq!(q.dropped_total(), 2);
+        assert_eq!(q.dropped_total(), 3);
         let first = q.pop_batch(1);
         assert_eq!(first[0].script_id(), 1);
         let rest = q.pop_batch(10);
-        assert_eq!(rest.len(), 3);
-        match &rest[2] {
-            Record::Diagnostic(d) => {
-                assert_eq!(d.kind, DiagnosticKind::RecordsDropped);
-                assert!(
-                    d.message.contains("2 records were dropped"),
-                    "{}",
-                    d.message
-                );
-            }
-            other => panic!("expected the drop diagnostic, got {other:?}"),
-        }
+        assert_eq!(rest.len(), 4);
+        let reports: Vec<(u64, &str)> = rest[2..]
+            .iter()
+            .map(|r| match r {
+                Record::Diagnostic(d) if d.kind == DiagnosticKind::RecordsDropped => {
+                    (d.script_id, d.message.as_str())
+                }
+                other => panic!("expected drop reports, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(reports[0].0, 4);
+        assert!(
+            reports[0].1.contains("2 records of script 4 were dropped"),
+            "{}",
+            reports[0].1
+        );
+        assert_eq!(reports[1].0, 5);
+        assert!(
+            reports[1].1.contains("1 records of script 5 were dropped"),
+            "{}",
+            reports[1].1
+        );
         assert!(q.pop_batch(10).is_empty());
     }
 

@@ -168,14 +168,28 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// Longest diagnostic message, in bytes: a net under the bounds of each part (command lines,
+/// paths, stderr tails), so no input makes a message grow without bound.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
 impl Diagnostic {
-    /// A diagnostic without exit status or line.
+    /// A diagnostic without exit status or line. Messages longer than [`MAX_MESSAGE_BYTES`] are
+    /// cut (marked with `…`).
     pub fn new(
         script_id: ScriptId,
         severity: Severity,
         kind: DiagnosticKind,
         message: impl Into<String>,
     ) -> Self {
+        let mut message = message.into();
+        if message.len() > MAX_MESSAGE_BYTES {
+            let mut end = MAX_MESSAGE_BYTES - 3;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
         Diagnostic {
             script_id,
             severity,
@@ -183,9 +197,34 @@ impl Diagnostic {
             exit_code: None,
             signal: None,
             line: None,
-            message: message.into(),
+            message,
         }
     }
+}
+
+/// `text` for a message: control characters other than newline and tab (ESC, BEL, CR...) become
+/// `?`, so a script's output cannot drive the terminal or the log reader that shows it.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect()
+}
+
+/// `text` cut to about `max` characters, keeping its start and end around an ellipsis that says
+/// how long it was.
+pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return text.into();
+    }
+    let half = max / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(count - half).collect();
+    format!("{head}…({} bytes)…{tail}", text.len()).into()
 }
 
 impl Record {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::cgroup::{self, RunCgroup};
-use crate::cmdline::CommandLine;
+use crate::cmdline::{CommandLine, SHOWN_CHARS};
 use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
 use crate::difference::DifferenceState;
 use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
@@ -28,12 +28,17 @@ use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
 use crate::reactor::{EndReason, Finished, Handler, Reactor, RunLimits, Watch};
 use crate::record::{
-    ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord, Record, ScriptId, Severity,
+    printable, shortened, ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord,
+    Record, ScriptId, Severity,
 };
 use crate::schedule::{Decision, Mode, Schedule};
 
 /// Bad lines described individually per run; the rest are counted in one diagnostic.
 pub const MAX_LINE_DIAGNOSTICS_PER_RUN: usize = 20;
+
+/// Configuration notes described individually per configuration run; the rest are counted in
+/// one diagnostic, so a huge configuration cannot flood the record queue.
+pub const MAX_CONFIG_NOTES_PER_RUN: usize = 50;
 
 /// Runtime settings. [`Options::default`] gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -582,7 +587,7 @@ impl Runtime {
                     DiagnosticKind::Overrun,
                     format!(
                         "`{}` was due again while its previous run is still going; this run is skipped",
-                        script.command.text
+                        script.command.shown
                     ),
                 ))),
                 Decision::Start(mode) => starts.push(RunInfo {
@@ -768,7 +773,7 @@ fn stderr_suffix(f: &Finished) -> String {
     if f.stderr_tail.is_empty() {
         return String::new();
     }
-    let text = String::from_utf8_lossy(&f.stderr_tail);
+    let text = printable(&String::from_utf8_lossy(&f.stderr_tail));
     let text = text.trim();
     if f.stderr_total > f.stderr_tail.len() as u64 {
         format!(
@@ -930,6 +935,13 @@ impl Inner {
                 bump(&self.counters.failed, 1);
                 let info = self.release(&mut st, run)?;
                 let program = exec::program_path(&argv[0]);
+                // The explanation often names the OS error already; say it once.
+                let os_error = e.error.to_string();
+                let os_error = if e.explanation.contains(&os_error) {
+                    String::new()
+                } else {
+                    format!(" [{os_error}]")
+                };
                 let diag = Diagnostic {
                     exit_code: None,
                     signal: None,
@@ -939,11 +951,10 @@ impl Inner {
                         Severity::Error,
                         DiagnosticKind::SpawnFailed,
                         format!(
-                            "cannot start `{}` ({}): {} [{}]",
-                            info.command.text,
-                            program.display(),
-                            e.explanation,
-                            e.error
+                            "cannot start `{}` ({}): {}{os_error}",
+                            info.command.shown,
+                            printable(&shortened(&program.to_string_lossy(), SHOWN_CHARS)),
+                            printable(&shortened(&e.explanation, 4 * SHOWN_CHARS)),
                         ),
                     )
                 };
@@ -1043,7 +1054,7 @@ impl Inner {
         // Parsing needs no lock; the script's next run cannot start before we record this one.
         drop(st);
         let id = info.script_id;
-        let what = format!("`{} {}`", info.command.text, info.mode.flag());
+        let what = format!("`{} {}`", info.command.shown, info.mode.flag());
         let mut records = Vec::new();
         let failure = match (f.reason, f.status) {
             (EndReason::Timeout, _) => {
@@ -1196,19 +1207,35 @@ impl Inner {
                     id,
                     Severity::Error,
                     DiagnosticKind::ConfigInvalid,
-                    format!("`{} -c`: {e}", info.command.text),
+                    format!("`{} -c`: {e}", info.command.shown),
                 )));
             }
             Ok((config, notes)) => {
                 bump(&self.counters.succeeded, 1);
                 script.count_done(Mode::Config);
-                records.extend(notes.into_iter().map(|n| {
+                let omitted = notes.len().saturating_sub(MAX_CONFIG_NOTES_PER_RUN);
+                // The summary has the kind of the first note left out and the worst severity.
+                let summary_kind = notes.get(MAX_CONFIG_NOTES_PER_RUN).map(|n| n.kind);
+                let worst = notes.iter().map(|n| n.severity).max();
+                records.extend(notes.into_iter().take(MAX_CONFIG_NOTES_PER_RUN).map(|n| {
                     Record::Diagnostic(Diagnostic::new(id, n.severity, n.kind, n.message))
                 }));
-                let first_due = self
-                    .options
-                    .splay
-                    .then(|| info.host_ms + splay_offset_ms(&info.command.text, config.period_s));
+                if let (Some(kind), Some(severity)) = (summary_kind, worst) {
+                    records.push(Record::Diagnostic(Diagnostic::new(
+                        id,
+                        severity,
+                        kind,
+                        format!(
+                            "{omitted} more notes about the configuration of `{} -c` were not described \
+                             (only the first {MAX_CONFIG_NOTES_PER_RUN} are; `gsp check` lists them all)",
+                            info.command.shown
+                        ),
+                    )));
+                }
+                let first_due = self.options.splay.then(|| {
+                    info.host_ms
+                        .saturating_add(splay_offset_ms(&info.command.text, config.period_s))
+                });
                 if !script
                     .schedule
                     .config_succeeded(info.generation, config.period_s, first_due)
@@ -1314,7 +1341,7 @@ impl Inner {
                 DiagnosticKind::LineInvalid,
                 format!(
                     "{} more lines of `{} -d` were rejected (only the first {MAX_LINE_DIAGNOSTICS_PER_RUN} are described)",
-                    data.problems_omitted, info.command.text
+                    data.problems_omitted, info.command.shown
                 ),
             )));
         }

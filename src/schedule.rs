@@ -103,7 +103,7 @@ impl Schedule {
                 // A clock that went back by more than the longest backoff must not stall retries.
                 let due = match self.next_config_ms {
                     None => true,
-                    Some(t) => now_ms >= t || t - now_ms > CONFIG_RETRY_MAX_MS,
+                    Some(t) => now_ms >= t || t.saturating_sub(now_ms) > CONFIG_RETRY_MAX_MS,
                 };
                 if due {
                     self.running = Some(Mode::Config);
@@ -114,9 +114,9 @@ impl Schedule {
             }
             (None, Some(period)) => match self.next_data_ms {
                 Some(due) if now_ms < due => {
-                    if due - now_ms > period {
+                    if due.saturating_sub(now_ms) > period {
                         // The clock jumped backwards: due within one period of the new time.
-                        self.next_data_ms = Some(now_ms + period);
+                        self.next_data_ms = Some(now_ms.saturating_add(period));
                     }
                     Decision::Idle
                 }
@@ -156,7 +156,8 @@ impl Schedule {
             return;
         }
         self.config_failures += 1;
-        self.next_config_ms = Some(started_ms + config_retry_delay_ms(self.config_failures));
+        self.next_config_ms =
+            Some(started_ms.saturating_add(config_retry_delay_ms(self.config_failures)));
     }
 
     /// A data run ended, however it ended.
@@ -197,10 +198,13 @@ pub fn config_retry_delay_ms(failures: u32) -> i64 {
 
 /// The next due time after a run due at `due` starts at `now`: keeps the phase, but after a
 /// forward jump (more than a period behind) restarts from now instead of catching up.
+///
+/// Host times are arbitrary: the sums saturate, so `tick(i64::MAX)` cannot wrap a due time into
+/// the past (which would start a run at every later tick).
 fn advance(due: Option<i64>, now: i64, period: i64) -> i64 {
-    let next = due.unwrap_or(now) + period;
+    let next = due.unwrap_or(now).saturating_add(period);
     if next <= now {
-        now + period
+        now.saturating_add(period)
     } else {
         next
     }
@@ -215,6 +219,33 @@ mod tests {
         assert_eq!(s.poll(0), Decision::Start(Mode::Config));
         assert!(s.config_succeeded(0, period_s, None));
         s
+    }
+
+    #[test]
+    fn extreme_host_times_neither_wrap_nor_burst() {
+        let mut s = configured(60);
+        assert_eq!(s.poll(i64::MAX), Decision::Start(Mode::Data));
+        s.data_finished();
+        assert_eq!(s.next_due(), Some(i64::MAX));
+        // Back to a normal clock: one run within a period, not one per tick.
+        let mut started = 0;
+        for t in (0..600_000).step_by(1000) {
+            if s.poll(t) == Decision::Start(Mode::Data) {
+                started += 1;
+                s.data_finished();
+            }
+        }
+        assert_eq!(started, 9); // at 60 s, 120 s, ... 540 s
+        let mut s = configured(60);
+        assert_eq!(s.poll(i64::MIN), Decision::Start(Mode::Data));
+        s.data_finished();
+        assert_eq!(s.poll(i64::MIN + 1), Decision::Idle);
+        let mut c = Schedule::new();
+        assert_eq!(c.poll(i64::MAX), Decision::Start(Mode::Config));
+        c.config_failed(0, i64::MAX);
+        assert_eq!(c.poll(0), Decision::Start(Mode::Config)); // far future: a clock jump
+        c.config_failed(0, i64::MIN);
+        assert_eq!(c.poll(i64::MIN), Decision::Idle);
     }
 
     #[test]

@@ -522,12 +522,14 @@ fn queue_overflow_is_counted_and_reported() {
     let d = h.diagnostics(DiagnosticKind::RecordsDropped);
     assert_eq!(d.len(), 1);
     assert!(
-        d[0].message
-            .contains(&format!("{} records were dropped", s.records_dropped)),
+        d[0].message.contains(&format!(
+            "{} records of script {id} were dropped",
+            s.records_dropped
+        )),
         "{}",
         d[0].message
     );
-    assert_eq!(d[0].script_id, 0);
+    assert_eq!(d[0].script_id, id, "the report names the script");
 }
 
 #[test]

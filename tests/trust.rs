@@ -131,3 +131,138 @@ fn gsp_run_once_ends_when_a_run_leaves_its_process_group() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("maxruntime"), "no timeout reported: {text}");
 }
+
+/// Host-given numbers at their extremes work as "unlimited" instead of wrapping: an unlimited
+/// stdout cap still reads the output, and a clock that visits i64::MAX and comes back starts no
+/// burst of runs.
+#[test]
+fn extreme_host_values_do_not_wrap() {
+    let mut h = Harness::with(Options {
+        max_stdout_bytes: usize::MAX,
+        ..Options::default()
+    });
+    let id = h.add(&script("basic.sh"));
+    h.expect_data_runs(id, 1);
+    assert!(h
+        .metrics()
+        .iter()
+        .any(|m| m.metric_id == 1 && m.value == 8.5));
+
+    let started = h.rt.stats().runs_started;
+    h.now = i64::MAX;
+    h.expect_data_runs(id, 2);
+    for t in 0..20 {
+        h.now = T0 + t * 1000;
+        h.step();
+    }
+    h.rt.wait(Duration::from_millis(100));
+    let extra = h.rt.stats().runs_started - started;
+    assert!(
+        extra <= 2,
+        "{extra} runs started after the clock came back from i64::MAX"
+    );
+    // A wait longer than the clock can represent is a wait without a deadline, not a panic.
+    std::thread::scope(|s| {
+        let w = s.spawn(|| h.rt.wait(Duration::MAX));
+        while !w.is_finished() {
+            h.rt.wake();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(w.join().is_ok());
+    });
+}
+
+/// A configuration whose every metric earns a note reaches a host with a small queue: the notes
+/// are summarized and the configuration record is never dropped, so no metric arrives for a
+/// configuration the host never saw.
+#[test]
+fn a_configuration_record_is_never_dropped() {
+    let mut h = Harness::with(Options {
+        queue_capacity: 16,
+        config_timeout_ms: 30_000,
+        max_stdout_bytes: 64 << 20,
+        ..Options::default()
+    });
+    let id = h.add(&script("many_notes.py"));
+    // No drain until the configuration run is over: the queue overflows meanwhile.
+    h.rt.tick(h.now);
+    let start = Instant::now();
+    while h.rt.script_state(id).unwrap().config_runs_done == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no configuration"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.expect_data_runs(id, 1);
+    let first_config = h
+        .records
+        .iter()
+        .position(|r| matches!(r, Record::Config(_)));
+    let first_metric = h
+        .records
+        .iter()
+        .position(|r| matches!(r, Record::Metric(_)));
+    assert!(
+        first_config.is_some(),
+        "the configuration record was dropped"
+    );
+    assert!(first_metric.is_some_and(|m| m > first_config.unwrap()));
+    let notes = h
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::Diagnostic(d) if d.script_id == id))
+        .count();
+    // 100,000 notes were summarized: what reached the queue or was dropped from it is about
+    // the first 50 notes and one summary.
+    let dropped = h.rt.stats().records_dropped;
+    let limit = gsp::runtime::MAX_CONFIG_NOTES_PER_RUN as u64 + 3;
+    assert!(
+        notes as u64 + dropped <= limit,
+        "{notes} notes delivered, {dropped} records dropped"
+    );
+}
+
+/// Diagnostics stay bounded and printable: a huge command line is shortened, stderr's control
+/// characters are replaced, the OS error is said once, and a drop report names its script.
+#[test]
+fn diagnostics_are_bounded_and_clean() {
+    let mut h = Harness::with(Options {
+        queue_capacity: 4,
+        ..Options::default()
+    });
+    let long = format!("/nonexistent/{}", "x".repeat(1 << 20));
+    let missing = h.add(&long);
+    let noisy = h.add(&script("stderr_controls.sh"));
+    h.rt.tick(h.now);
+    std::thread::sleep(Duration::from_millis(500));
+    h.expect_data_runs(noisy, 1);
+    let spawn = h.diagnostics(DiagnosticKind::SpawnFailed);
+    let spawn = spawn
+        .iter()
+        .find(|d| d.script_id == missing)
+        .expect("spawn failure");
+    assert!(spawn.message.len() < 4096, "{} bytes", spawn.message.len());
+    assert_eq!(
+        spawn.message.matches("os error").count(),
+        1,
+        "{}",
+        spawn.message
+    );
+    let stderr = h.diagnostics(DiagnosticKind::Stderr);
+    let stderr = stderr.first().expect("the stderr diagnostic");
+    assert!(
+        stderr.message.contains("warning: ?[31mred?[0m?"),
+        "{}",
+        stderr.message
+    );
+    assert!(!stderr
+        .message
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t'));
+    let dropped = h.diagnostics(DiagnosticKind::RecordsDropped);
+    assert!(
+        !dropped.is_empty() && dropped.iter().all(|d| d.script_id == noisy),
+        "{dropped:#?}"
+    );
+}
