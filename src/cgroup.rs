@@ -5,8 +5,17 @@ use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// One run's cgroup: `<parent>/gsp-<host pid>-<run id>`.
+/// Numbers the cgroups this process creates, across all of its runtimes.
+static NEXT_CGROUP: AtomicU64 = AtomicU64::new(1);
+
+/// Names tried before giving up on creating a run's cgroup.
+const NAME_ATTEMPTS: u32 = 64;
+
+/// One run's cgroup: `<parent>/gsp-<host pid>-<sequence number>`, unique among this process's
+/// runtimes. A directory of that name left by an earlier process with the same pid is removed
+/// when empty and skipped otherwise.
 #[derive(Debug)]
 pub struct RunCgroup {
     dir: PathBuf,
@@ -14,10 +23,9 @@ pub struct RunCgroup {
 }
 
 impl RunCgroup {
-    /// Creates the run's cgroup under `parent`.
-    pub fn create(parent: &Path, run: u64) -> io::Result<RunCgroup> {
-        let dir = parent.join(format!("gsp-{}-{run}", std::process::id()));
-        std::fs::create_dir(&dir)?;
+    /// Creates a run's cgroup under `parent`.
+    pub fn create(parent: &Path) -> io::Result<RunCgroup> {
+        let dir = create_unique(parent, "")?;
         let procs = CString::new(dir.join("cgroup.procs").as_os_str().as_bytes())
             .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         Ok(RunCgroup { dir, procs })
@@ -62,8 +70,28 @@ pub fn check_parent(dir: &Path) -> Result<(), String> {
             dir.display()
         ));
     }
-    let probe = dir.join(format!("gsp-{}-probe", std::process::id()));
-    std::fs::create_dir(&probe)
-        .and_then(|_| std::fs::remove_dir(&probe))
+    create_unique(dir, "-probe")
+        .and_then(std::fs::remove_dir)
         .map_err(|e| format!("cannot create cgroups in `{}`: {e}", dir.display()))
+}
+
+/// Creates `<parent>/gsp-<pid>-<n><suffix>` with a fresh `n`. A name already taken (a stale
+/// cgroup of an earlier process that had our pid) is removed if empty and retried, else skipped.
+fn create_unique(parent: &Path, suffix: &str) -> io::Result<PathBuf> {
+    let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
+    for _ in 0..NAME_ATTEMPTS {
+        let n = NEXT_CGROUP.fetch_add(1, Ordering::Relaxed);
+        let dir = parent.join(format!("gsp-{}-{n}{suffix}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if std::fs::remove_dir(&dir).is_ok() && std::fs::create_dir(&dir).is_ok() {
+                    return Ok(dir);
+                }
+                last = e;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
 }

@@ -893,7 +893,7 @@ impl Inner {
             (info.command.argv(info.mode).clone(), timeout)
         };
         let started = Instant::now();
-        let spawned = self.spawn_process(run, &argv);
+        let spawned = self.spawn_process(&argv);
         let mut st = self.state.lock();
         match spawned {
             Ok((child, cgroup)) => {
@@ -970,11 +970,7 @@ impl Inner {
     }
 
     /// Starts the process, contained when the options ask for it.
-    fn spawn_process(
-        &self,
-        run: u64,
-        argv: &[CString],
-    ) -> Result<(Child, Option<RunCgroup>), SpawnError> {
+    fn spawn_process(&self, argv: &[CString]) -> Result<(Child, Option<RunCgroup>), SpawnError> {
         let as_root = || match &self.credentials {
             Some(c) => c.uid == 0,
             // SAFETY: geteuid cannot fail.
@@ -996,7 +992,7 @@ impl Inner {
                 .map(|c| (c, None));
         }
         let cgroup = match &self.options.cgroup_dir {
-            Some(dir) => Some(RunCgroup::create(dir, run).map_err(|error| SpawnError {
+            Some(dir) => Some(RunCgroup::create(dir).map_err(|error| SpawnError {
                 explanation: format!(
                     "cannot create the run's cgroup in `{}`: {error}",
                     dir.display()

@@ -307,3 +307,53 @@ fn a_cgroup_catches_setsid_escapees() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+/// Run cgroups are named uniquely across the runtimes of one process, and a stale cgroup left by
+/// an earlier process with the same pid does not make runs fail.
+#[test]
+fn run_cgroups_are_unique_across_runtimes_and_processes() {
+    let Some(parent) = test_cgroup() else {
+        eprintln!("skipped: no writable cgroup v2 directory on this machine");
+        return;
+    };
+    // What an earlier process with our pid may have left: cgroups with the names ours get.
+    let pid = std::process::id();
+    for n in 0..200 {
+        std::fs::create_dir(parent.join(format!("gsp-{pid}-{n}"))).unwrap();
+    }
+    let options = || Options {
+        cgroup_dir: Some(parent.clone()),
+        ..Options::default()
+    };
+    let mut a = Harness::with(options());
+    let mut b = Harness::with(options());
+    let ids = [a.add(&script("basic.sh")), b.add(&script("basic.sh"))];
+    for _ in 0..3 {
+        a.now += 60_000;
+        b.now += 60_000;
+        for (h, id) in [(&mut a, ids[0]), (&mut b, ids[1])] {
+            let done = h.rt.script_state(id).unwrap().data_runs_done;
+            h.expect_data_runs(id, done + 1);
+        }
+    }
+    for h in [&a, &b] {
+        assert!(
+            h.diagnostics(DiagnosticKind::SpawnFailed).is_empty(),
+            "{:#?}",
+            h.diagnostics(DiagnosticKind::SpawnFailed)
+        );
+        assert_eq!(h.metrics().iter().filter(|m| m.metric_id == 1).count(), 3);
+    }
+    drop((a, b));
+    for n in 0..200 {
+        let _ = std::fs::remove_dir(parent.join(format!("gsp-{pid}-{n}")));
+    }
+    let start = std::time::Instant::now();
+    while std::fs::remove_dir(&parent).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "run cgroups left behind"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
