@@ -308,6 +308,16 @@ enum gsp_diagnostic_kind
    * The host set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT): exit statuses are lost. Reported once.
    */
   GSP_DIAG_SIGCHLD_IGNORED = 15,
+  /**
+   * A script printed more Difference series than max_difference_series: the message says
+   * how many of the series unseen longest were forgotten (their next value gives none).
+   */
+  GSP_DIAG_SERIES_LIMIT = 16,
+  /**
+   * An internal failure on one of gsp's threads (a bug in gsp): the message says what
+   * happened; later calls may return GSP_STATUS_INTERNAL.
+   */
+  GSP_DIAG_INTERNAL = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -456,6 +466,11 @@ typedef struct gsp_options {
    * line, so many scripts do not all start in the same second.
    */
   uint32_t splay;
+  /**
+   * Most `Difference` series remembered per script (0: the default, 20000); beyond it the
+   * series unseen longest are forgotten, with a GSP_DIAG_SERIES_LIMIT diagnostic.
+   */
+  uint64_t max_difference_series;
 } gsp_options;
 
 /**

@@ -147,6 +147,10 @@ pub enum DiagnosticKind {
     Stderr = 14,
     /// The host ignores SIGCHLD, so the kernel discards exit statuses (reported once).
     SigchldIgnored = 15,
+    /// More `Difference` series than the per-script cap; the series unseen longest were forgotten.
+    SeriesLimit = 16,
+    /// An internal failure on one of gsp's threads (a bug in gsp).
+    Internal = 17,
 }
 
 /// A problem or notice, always with a human-readable message.
@@ -292,6 +296,8 @@ impl DiagnosticKind {
             DiagnosticKind::RecordsDropped => "records_dropped",
             DiagnosticKind::Stderr => "stderr",
             DiagnosticKind::SigchldIgnored => "sigchld_ignored",
+            DiagnosticKind::SeriesLimit => "series_limit",
+            DiagnosticKind::Internal => "internal",
         }
     }
 }

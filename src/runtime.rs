@@ -81,6 +81,10 @@ pub struct Options {
     /// Offset each script's first data run within its period by a hash of its command line, so
     /// many scripts do not all start in the same second (deterministic across restarts).
     pub splay: bool,
+    /// Most `Difference` series (metric and dimension values) remembered per script (default
+    /// 20000). Beyond it the series unseen longest are forgotten, with a diagnostic, so a script
+    /// that prints new dimension values every run cannot grow the host's memory without bound.
+    pub max_difference_series: usize,
 }
 
 impl Default for Options {
@@ -104,6 +108,7 @@ impl Default for Options {
             limits: ResourceLimits::default(),
             cgroup_dir: None,
             splay: false,
+            max_difference_series: crate::difference::DEFAULT_MAX_SERIES,
         }
     }
 }
@@ -357,9 +362,13 @@ impl Runtime {
                 "worker_threads must be between 1 and 64".into(),
             ));
         }
-        if options.max_concurrent_runs == 0 || options.max_stdout_bytes == 0 {
+        if options.max_concurrent_runs == 0
+            || options.max_stdout_bytes == 0
+            || options.max_difference_series == 0
+        {
             return Err(Error::InvalidArgument(
-                "max_concurrent_runs and max_stdout_bytes must be positive".into(),
+                "max_concurrent_runs, max_stdout_bytes and max_difference_series must be positive"
+                    .into(),
             ));
         }
         if options.config_timeout_ms == 0
@@ -496,7 +505,7 @@ impl Runtime {
                 cost: Costs::default(),
                 schedule: Schedule::new(),
                 config: None,
-                difference: DifferenceState::default(),
+                difference: DifferenceState::new(self.inner.options.max_difference_series),
             },
         );
         st.due.push(Reverse((i64::MIN, id)));
@@ -1307,7 +1316,19 @@ impl Inner {
                 dimensions: s.dimensions,
             }));
         }
-        script.difference.end_run();
+        let forgotten = script.difference.end_run();
+        if forgotten > 0 {
+            records.push(Record::Diagnostic(Diagnostic::new(
+                id,
+                Severity::Warning,
+                DiagnosticKind::SeriesLimit,
+                format!(
+                    "`{} -d` printed more Difference series than max_difference_series ({}); \
+                     the {forgotten} series unseen longest were forgotten, so their next values give no difference",
+                    info.command.shown, self.options.max_difference_series
+                ),
+            )));
+        }
         for e in data.events {
             let event_name = config
                 .event(e.event_id)

@@ -266,3 +266,34 @@ fn diagnostics_are_bounded_and_clean() {
         "{dropped:#?}"
     );
 }
+
+/// Difference baselines are capped per script: new series every run make gsp forget the
+/// series unseen longest, and it says how many.
+#[test]
+fn difference_state_is_bounded_per_script() {
+    let mut h = Harness::with(Options {
+        max_difference_series: 120,
+        ..Options::default()
+    });
+    let id = h.add(&script("new_series.sh"));
+    for run in 1..=4 {
+        h.expect_data_runs(id, run);
+        h.now += 60_000;
+    }
+    let limits = h.diagnostics(DiagnosticKind::SeriesLimit);
+    let messages: Vec<&str> = limits.iter().map(|d| d.message.as_str()).collect();
+    // 50 new series a run against a cap of 120: 30 forgotten after run 3, 50 after run 4.
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages[0].contains("the 30 series unseen longest were forgotten"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[1].contains("the 50 series"), "{}", messages[1]);
+    assert!(limits.iter().all(|d| d.script_id == id));
+    assert_eq!(
+        metric_count(&h.records),
+        0,
+        "every series is new: no differences"
+    );
+}

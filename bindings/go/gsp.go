@@ -73,6 +73,10 @@ type Options struct {
 	RlimitNproc  uint64   // RLIMIT_NPROC for the scripts' user
 	Nice         int      // nice level for scripts, -20..19 (0: the host's)
 	Splay        bool     // offset each script's first data run within its period
+
+	// MaxDifferenceSeries caps the Difference series remembered per script (0: the default,
+	// 20000); beyond it the series unseen longest are forgotten, with a DiagSeriesLimit.
+	MaxDifferenceSeries uint64
 }
 
 // EnvMode says which of the host's environment variables scripts get (gsp_env_mode).
@@ -175,6 +179,7 @@ func New(opts Options) (*Runtime, error) {
 	if opts.Splay {
 		copts.splay = 1
 	}
+	copts.max_difference_series = C.uint64_t(opts.MaxDifferenceSeries)
 	var c *C.gsp_runtime
 	if err := check("new runtime", C.gsp_runtime_new(&copts, &c)); err != nil {
 		return nil, err

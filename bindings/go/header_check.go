@@ -40,4 +40,7 @@ var (
 	_ = [1]int{}[DiagValueClamped-C.GSP_DIAG_VALUE_CLAMPED]
 	_ = [1]int{}[DiagRecordsDropped-C.GSP_DIAG_RECORDS_DROPPED]
 	_ = [1]int{}[DiagStderr-C.GSP_DIAG_STDERR]
+	_ = [1]int{}[DiagSigchldIgnored-C.GSP_DIAG_SIGCHLD_IGNORED]
+	_ = [1]int{}[DiagSeriesLimit-C.GSP_DIAG_SERIES_LIMIT]
+	_ = [1]int{}[DiagInternal-C.GSP_DIAG_INTERNAL]
 )

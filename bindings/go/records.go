@@ -90,11 +90,15 @@ const (
 	DiagValueClamped     DiagnosticKind = 12
 	DiagRecordsDropped   DiagnosticKind = 13
 	DiagStderr           DiagnosticKind = 14
+	DiagSigchldIgnored   DiagnosticKind = 15
+	DiagSeriesLimit      DiagnosticKind = 16
+	DiagInternal         DiagnosticKind = 17
 )
 
 var diagnosticKindNames = []string{"", "SPAWN_FAILED", "CONFIG_INVALID", "CONFIG_TIMEOUT",
 	"EXIT_STATUS", "TIMEOUT", "OUTPUT_TRUNCATED", "LINE_INVALID", "UNKNOWN_METRIC",
-	"UNKNOWN_EVENT", "UNKNOWN_DIMENSION", "OVERRUN", "VALUE_CLAMPED", "RECORDS_DROPPED", "STDERR"}
+	"UNKNOWN_EVENT", "UNKNOWN_DIMENSION", "OVERRUN", "VALUE_CLAMPED", "RECORDS_DROPPED", "STDERR",
+	"SIGCHLD_IGNORED", "SERIES_LIMIT", "INTERNAL"}
 
 func (k DiagnosticKind) String() string {
 	return enumName(diagnosticKindNames, uint32(k), "DiagnosticKind")

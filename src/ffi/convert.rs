@@ -70,6 +70,8 @@ fn diagnostic_kind(k: DiagnosticKind) -> gsp_diagnostic_kind {
         DiagnosticKind::RecordsDropped => GSP_DIAG_RECORDS_DROPPED,
         DiagnosticKind::Stderr => GSP_DIAG_STDERR,
         DiagnosticKind::SigchldIgnored => GSP_DIAG_SIGCHLD_IGNORED,
+        DiagnosticKind::SeriesLimit => GSP_DIAG_SERIES_LIMIT,
+        DiagnosticKind::Internal => GSP_DIAG_INTERNAL,
     }
 }
 

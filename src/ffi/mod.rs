@@ -119,6 +119,7 @@ fn default_options() -> gsp_options {
         refuse_root: 0,
         nice: 0,
         splay: 0,
+        max_difference_series: d.max_difference_series as u64,
     }
 }
 
@@ -147,7 +148,7 @@ pub extern "C" fn gsp_options_init(opts: *mut gsp_options, size: usize) -> gsp_s
 }
 
 /// Offsets at which a gsp_options from some header version may end.
-fn options_field_ends() -> [usize; 25] {
+fn options_field_ends() -> [usize; 26] {
     macro_rules! end {
         ($f:ident, $t:ty) => {
             offset_of!(gsp_options, $f) + size_of::<$t>()
@@ -178,6 +179,7 @@ fn options_field_ends() -> [usize; 25] {
         end!(refuse_root, u32),
         end!(nice, i32),
         end!(splay, u32),
+        end!(max_difference_series, u64),
         size_of::<gsp_options>(),
     ]
 }
@@ -242,6 +244,10 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
         },
         cgroup_dir: unsafe { opt_string(o.cgroup_dir) }?.map(PathBuf::from),
         splay: o.splay != 0,
+        max_difference_series: match o.max_difference_series {
+            0 => Options::default().max_difference_series,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        },
     })
 }
 

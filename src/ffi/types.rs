@@ -125,6 +125,12 @@ pub enum gsp_diagnostic_kind {
     GSP_DIAG_STDERR = 14,
     /// The host set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT): exit statuses are lost. Reported once.
     GSP_DIAG_SIGCHLD_IGNORED = 15,
+    /// A script printed more Difference series than max_difference_series: the message says
+    /// how many of the series unseen longest were forgotten (their next value gives none).
+    GSP_DIAG_SERIES_LIMIT = 16,
+    /// An internal failure on one of gsp's threads (a bug in gsp): the message says what
+    /// happened; later calls may return GSP_STATUS_INTERNAL.
+    GSP_DIAG_INTERNAL = 17,
 }
 
 /// Runtime options. Fill with gsp_options_init(&opts, sizeof opts), then change fields. `struct_size` lets a
@@ -184,6 +190,9 @@ pub struct gsp_options {
     /// Non-zero: offset each script's first data run within its period by a hash of its command
     /// line, so many scripts do not all start in the same second.
     pub splay: u32,
+    /// Most `Difference` series remembered per script (0: the default, 20000); beyond it the
+    /// series unseen longest are forgotten, with a GSP_DIAG_SERIES_LIMIT diagnostic.
+    pub max_difference_series: u64,
 }
 
 /// Values of gsp_options.env_mode.

@@ -97,6 +97,8 @@ class DiagnosticKind(OpenIntEnum):
     RECORDS_DROPPED = 13
     STDERR = 14
     SIGCHLD_IGNORED = 15
+    SERIES_LIMIT = 16
+    INTERNAL = 17
 
 
 class EnvMode(OpenIntEnum):

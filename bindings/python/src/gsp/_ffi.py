@@ -51,6 +51,7 @@ class COptions(Structure):
         ("refuse_root", c_uint32),
         ("nice", c_int32),
         ("splay", c_uint32),
+        ("max_difference_series", c_uint64),
     ]
 
 

@@ -81,7 +81,14 @@ _OPTION_RANGE = {
         (0, _U32_MAX),
     ),
     **dict.fromkeys(
-        ("max_stdout_bytes", "rlimit_cpu_s", "rlimit_as_bytes", "rlimit_nofile", "rlimit_nproc"),
+        (
+            "max_stdout_bytes",
+            "rlimit_cpu_s",
+            "rlimit_as_bytes",
+            "rlimit_nofile",
+            "rlimit_nproc",
+            "max_difference_series",
+        ),
         (0, _U64_MAX),
     ),
     "nice": (-(2**31), 2**31 - 1),
@@ -302,6 +309,7 @@ class Runtime:
         nice: int | None = None,
         cgroup_dir: str | os.PathLike[str] | None = None,
         splay: bool | None = None,
+        max_difference_series: int | None = None,
     ) -> None:
         self._cond = threading.Condition()
         self._handle: int | None = None
@@ -333,6 +341,7 @@ class Runtime:
             "rlimit_nproc": rlimit_nproc,
             "nice": nice,
             "env_mode": env_mode,
+            "max_difference_series": max_difference_series,
         }
         if env_mode is None and env_allow is not None:
             given["env_mode"] = EnvMode.ALLOWLIST
