@@ -63,7 +63,9 @@ enum gsp_status
    */
   GSP_STATUS_BUSY = 4,
   /**
-   * An internal failure (a caught panic, or the OS refused threads or descriptors).
+   * An internal failure (a caught panic, or the OS refused threads or descriptors). After a
+   * panic on one of gsp's own threads (reported by a GSP_DIAG_INTERNAL record), every call
+   * that changes the runtime returns it; gsp_drain still delivers what was queued.
    */
   GSP_STATUS_INTERNAL = 5,
 };
@@ -939,8 +941,10 @@ gsp_status gsp_script_run_now(const struct gsp_runtime *rt, uint64_t id, uint32_
 
 /**
  * Starts every run due at the host's time `now_ms` (milliseconds, any epoch, normally Unix).
- * Non-blocking: runs start on gsp's threads. Call it regularly (e.g. every second); clock jumps
- * neither stall the schedule nor cause bursts. Thread-safe.
+ * Non-blocking: runs start on gsp's threads, and parsing never holds it up. Call it regularly
+ * (e.g. every second); clock jumps neither stall the schedule nor cause bursts, and any value
+ * is accepted (sums saturate). GSP_STATUS_INTERNAL after an internal failure (a
+ * GSP_DIAG_INTERNAL record says what). Thread-safe.
  */
 gsp_status gsp_tick(const struct gsp_runtime *rt, int64_t now_ms);
 

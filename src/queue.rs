@@ -3,7 +3,8 @@
 //! Overflow drops the newest records and counts them per script; once the host frees space, a
 //! `RecordsDropped` diagnostic per script tells how many were lost, so nothing disappears
 //! silently. Configuration records and drop reports are never dropped: a host must not get
-//! metrics for a configuration it never saw, nor lose the news that it lost records. They may
+//! metrics for a configuration it never saw, nor lose the news that it lost records (or that
+//! gsp itself failed). They may
 //! take the queue past its capacity, by at most one record per configuration run.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -163,7 +164,12 @@ impl RecordQueue {
 fn always_delivered(r: &Record) -> bool {
     match r {
         Record::Config(_) => true,
-        Record::Diagnostic(d) => d.kind == DiagnosticKind::RecordsDropped,
+        Record::Diagnostic(d) => {
+            matches!(
+                d.kind,
+                DiagnosticKind::RecordsDropped | DiagnosticKind::Internal
+            )
+        }
         _ => false,
     }
 }

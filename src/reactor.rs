@@ -89,9 +89,14 @@ pub trait Handler: Send {
     fn spawn(&self, run: u64) -> Option<Watch>;
     /// A run ended. Must not block for long: other runs wait meanwhile.
     fn finished(&self, finished: Finished);
+    /// The I/O thread panicked (a bug in gsp): it has killed and reaped every run and stopped.
+    fn failed(&self, what: String);
 }
 
 enum Cmd {
+    /// Makes the I/O thread panic (tests of the panic net only).
+    #[cfg(test)]
+    Panic,
     Spawn(u64),
     Watch(Box<Watch>),
     Cancel(u64),
@@ -153,7 +158,7 @@ impl Reactor {
         let thread = std::thread::Builder::new()
             .name("gsp-io".into())
             .spawn(move || {
-                EventLoop {
+                let mut event_loop = EventLoop {
                     shared,
                     active: Vec::new(),
                     handler,
@@ -162,8 +167,18 @@ impl Reactor {
                     scratch: Vec::new(),
                     cleanup: Vec::new(),
                     cancel_early: Default::default(),
+                };
+                // A panic here is a bug in gsp; it must not leave runs unwatched and the host
+                // unaware: kill and reap every run, report, and stop.
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event_loop.run()));
+                if let Err(payload) = outcome {
+                    event_loop.stop_all();
+                    event_loop.handler.failed(format!(
+                        "the I/O thread panicked: {}",
+                        panic_message(&*payload)
+                    ));
                 }
-                .run()
             })?;
         *self.thread.lock() = Some(thread);
         Ok(())
@@ -182,6 +197,12 @@ impl Reactor {
     /// Kills a run's process group now; it is still reported through the callback.
     pub fn cancel(&self, run: u64) {
         self.shared.send(Cmd::Cancel(run));
+    }
+
+    /// Makes the I/O thread panic, to test what catches it.
+    #[cfg(test)]
+    pub(crate) fn inject_panic(&self) {
+        self.shared.send(Cmd::Panic);
     }
 
     /// Kills and reaps every run, then stops the thread. Runs killed here are not reported.
@@ -249,6 +270,15 @@ fn read_output(
     r
 }
 
+/// The text of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
 #[derive(Clone, Copy)]
 enum Fd {
     Wake,
@@ -271,7 +301,7 @@ struct EventLoop {
 }
 
 impl EventLoop {
-    fn run(mut self) {
+    fn run(&mut self) {
         let mut pollfds: Vec<libc::pollfd> = Vec::new();
         let mut owners: Vec<Fd> = Vec::new();
         loop {
@@ -403,25 +433,32 @@ impl EventLoop {
                         self.cancel_early.insert(run);
                     }
                 },
+                #[cfg(test)]
+                Cmd::Panic => panic!("injected by a test"),
                 Cmd::Shutdown => {
-                    for a in self.active.drain(..) {
-                        a.kill_all();
-                        exec::reap(a.child.pid);
-                        if let Some(c) = a.cgroup {
-                            self.cleanup.push((c, 0));
-                        }
-                    }
-                    // Killed processes leave their cgroups within moments; wait up to a second.
-                    let deadline = Instant::now() + Duration::from_secs(1);
-                    while !self.cleanup.is_empty() && Instant::now() < deadline {
-                        self.cleanup.retain(|(c, _)| c.remove().is_err());
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
+                    self.stop_all();
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// Kills and reaps every run and removes their cgroups (waiting up to a second).
+    fn stop_all(&mut self) {
+        for a in self.active.drain(..) {
+            a.kill_all();
+            exec::reap(a.child.pid);
+            if let Some(c) = a.cgroup {
+                self.cleanup.push((c, 0));
+            }
+        }
+        // Killed processes leave their cgroups within moments.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.cleanup.is_empty() && Instant::now() < deadline {
+            self.cleanup.retain(|(c, _)| c.remove().is_err());
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     fn read_stdout(&mut self, i: usize, budget: usize) {

@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::cgroup::{self, RunCgroup};
 use crate::cmdline::{CommandLine, SHOWN_CHARS};
@@ -26,7 +27,7 @@ use crate::protocol::config::{
 };
 use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
-use crate::reactor::{EndReason, Finished, Handler, Reactor, RunLimits, Watch};
+use crate::reactor::{panic_message, EndReason, Finished, Handler, Reactor, RunLimits, Watch};
 use crate::record::{
     printable, shortened, ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord,
     Record, ScriptId, Severity,
@@ -267,6 +268,9 @@ impl State {
 
 /// Work for the worker threads.
 enum Job {
+    /// Makes a worker panic (tests of the panic net only).
+    #[cfg(test)]
+    Panic,
     /// Start a run (part of a large batch; small batches start on the I/O thread).
     Spawn(u64),
     /// Parse a finished run with large output.
@@ -334,6 +338,8 @@ struct Inner {
     drain_lock: Mutex<()>,
     drain_owner: AtomicU64,
     sigchld_reported: AtomicBool,
+    /// The first internal failure (a panic on one of gsp's threads); calls fail once it is set.
+    broken: Mutex<Option<String>>,
 }
 
 /// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
@@ -444,6 +450,7 @@ impl Runtime {
             drain_lock: Mutex::new(()),
             drain_owner: AtomicU64::new(0),
             sigchld_reported: AtomicBool::new(false),
+            broken: Mutex::new(None),
         });
         inner.check_sigchld();
         inner
@@ -461,13 +468,22 @@ impl Runtime {
                 .name(format!("gsp-worker-{i}"))
                 .spawn(move || {
                     while let Some(job) = w.jobs.pop() {
-                        match job {
+                        // A panic is a bug in gsp: report it and keep serving the other jobs.
+                        let done = catch_unwind(AssertUnwindSafe(|| match job {
+                            #[cfg(test)]
+                            Job::Panic => panic!("injected by a test"),
                             Job::Spawn(run) => {
                                 if let Some(watch) = w.spawn_run(run) {
                                     w.reactor.watch(watch);
                                 }
                             }
                             Job::Parse(finished) => w.finish_run(finished),
+                        }));
+                        if let Err(payload) = done {
+                            w.fail(format!(
+                                "a worker thread panicked: {}",
+                                panic_message(&*payload)
+                            ));
                         }
                     }
                 });
@@ -491,8 +507,19 @@ impl Runtime {
         })
     }
 
+    /// `Err(Error::Internal)` once one of gsp's threads has failed (a panic: a bug in gsp, also
+    /// reported by an internal diagnostic). Every call that changes the runtime then fails the
+    /// same way, and ticks start nothing; drains still deliver what was queued.
+    pub fn health(&self) -> Result<(), Error> {
+        match &*self.inner.broken.lock() {
+            Some(what) => Err(Error::Internal(what.clone())),
+            None => Ok(()),
+        }
+    }
+
     /// Registers a script command line; its configuration runs at the next tick.
     pub fn add_script(&self, command_line: &str) -> Result<ScriptId, Error> {
+        self.health()?;
         let command = CommandLine::parse(command_line).map_err(Error::InvalidArgument)?;
         let mut st = self.inner.state.lock();
         let id = st.next_script_id;
@@ -514,6 +541,7 @@ impl Runtime {
 
     /// Unregisters a script, killing its running process group. Its queued records stay queued.
     pub fn remove_script(&self, id: ScriptId) -> Result<(), Error> {
+        self.health()?;
         let mut st = self.inner.state.lock();
         st.scripts.remove(&id).ok_or(Error::NotFound)?;
         for (&run, info) in st.runs.iter_mut().filter(|(_, i)| i.script_id == id) {
@@ -527,6 +555,7 @@ impl Runtime {
 
     /// Runs configuration mode again at the next tick (the script changed).
     pub fn reconfigure(&self, id: ScriptId) -> Result<(), Error> {
+        self.health()?;
         let mut st = self.inner.state.lock();
         st.scripts
             .get_mut(&id)
@@ -541,6 +570,7 @@ impl Runtime {
     /// restarts from that run. `Ok(false)` when the script has no configuration yet or a run is in
     /// flight (nothing changes).
     pub fn run_now(&self, id: ScriptId) -> Result<bool, Error> {
+        self.health()?;
         let mut st = self.inner.state.lock();
         let started = st
             .scripts
@@ -554,8 +584,12 @@ impl Runtime {
         Ok(started)
     }
 
-    /// Starts every run due at host time `now_ms`. Never blocks on a script.
+    /// Starts every run due at host time `now_ms`. Never blocks on a script or on parsing.
+    /// Starts nothing after an internal failure (see [`Runtime::health`]).
     pub fn tick(&self, now_ms: i64) {
+        if self.health().is_err() {
+            return;
+        }
         let inner = &*self.inner;
         let mut diags = Vec::new();
         let mut st = inner.state.lock();
@@ -813,6 +847,12 @@ impl Handler for Link {
         self.0.upgrade()?.spawn_run(run)
     }
 
+    fn failed(&self, what: String) {
+        if let Some(inner) = self.0.upgrade() {
+            inner.fail(what);
+        }
+    }
+
     fn finished(&self, finished: Finished) {
         let Some(inner) = self.0.upgrade() else {
             return;
@@ -826,6 +866,21 @@ impl Handler for Link {
 }
 
 impl Inner {
+    /// Records an internal failure: later calls fail with it, and the host gets a diagnostic.
+    fn fail(&self, what: String) {
+        let mut broken = self.broken.lock();
+        if broken.is_none() {
+            *broken = Some(what.clone());
+        }
+        drop(broken);
+        self.queue.push(Record::Diagnostic(Diagnostic::new(
+            0,
+            Severity::Error,
+            DiagnosticKind::Internal,
+            format!("internal error (a bug in gsp; please report it): {what}; calls now fail with an internal error"),
+        )));
+    }
+
     /// Reports, once per runtime, a host that makes the kernel discard exit statuses.
     fn check_sigchld(&self) {
         if exec::sigchld_ignored() && !self.sigchld_reported.swap(true, Ordering::Relaxed) {
@@ -1143,6 +1198,9 @@ impl Inner {
             _ => None,
         };
         let mut st = self.state.lock();
+        if let (None, Some(data)) = (&failure, data) {
+            st = self.apply_data(id, &info, data, &mut records, st);
+        }
         let Some(script) = st.scripts.get_mut(&id) else {
             st.in_flight -= 1;
             return;
@@ -1158,7 +1216,10 @@ impl Inner {
                         self.apply_config(id, script, &info, parsed, &mut records);
                     }
                 }
-                Mode::Data => self.apply_data(id, script, &info, data, &mut records),
+                Mode::Data => {
+                    script.schedule.data_finished();
+                    script.count_done(Mode::Data);
+                }
             },
         }
         st.reschedule(id);
@@ -1264,18 +1325,22 @@ impl Inner {
         }
     }
 
-    fn apply_data(
-        &self,
+    /// Turns a successful data run into records, outside the state lock: the script's
+    /// baselines are taken out of it (its run still counts as running, so nothing else touches
+    /// them) and put back afterwards. Large runs reach the queue in chunks meanwhile.
+    fn apply_data<'a>(
+        &'a self,
         id: ScriptId,
-        script: &mut Script,
         info: &RunInfo,
-        data: Option<RunData>,
+        data: RunData,
         records: &mut Vec<Record>,
-    ) {
-        script.schedule.data_finished();
-        script.count_done(Mode::Data);
-        let (Some(config), Some(data)) = (info.config.as_ref(), data) else {
-            return;
+        mut st: MutexGuard<'a, State>,
+    ) -> MutexGuard<'a, State> {
+        let Some(config) = info.config.as_ref() else {
+            return st;
+        };
+        let Some(script) = st.scripts.get_mut(&id) else {
+            return st;
         };
         bump(&self.counters.succeeded, 1);
         bump(&self.counters.lines_parsed, data.lines_parsed);
@@ -1285,17 +1350,20 @@ impl Inner {
             .config
             .as_ref()
             .is_some_and(|c| Arc::ptr_eq(c, config));
-        script.difference.begin_run();
+        let mut difference = std::mem::replace(
+            &mut script.difference,
+            DifferenceState::new(self.options.max_difference_series),
+        );
+        drop(st);
+
+        difference.begin_run();
         for s in data.samples {
             let Some(def) = config.metric(s.metric_id) else {
                 continue;
             };
             let value = match def.calctype {
                 Calctype::Difference if same_config => {
-                    match script
-                        .difference
-                        .apply(s.metric_id, def.datatype, &s.dimensions, s.value)
-                    {
+                    match difference.apply(s.metric_id, def.datatype, &s.dimensions, s.value) {
                         Some(v) => v,
                         None => continue,
                     }
@@ -1316,7 +1384,7 @@ impl Inner {
                 dimensions: s.dimensions,
             }));
         }
-        let forgotten = script.difference.end_run();
+        let forgotten = difference.end_run();
         if forgotten > 0 {
             records.push(Record::Diagnostic(Diagnostic::new(
                 id,
@@ -1362,6 +1430,12 @@ impl Inner {
                 ),
             )));
         }
+
+        let mut st = self.state.lock();
+        if let Some(script) = st.scripts.get_mut(&id) {
+            script.difference = difference;
+        }
+        st
     }
 }
 
@@ -1397,5 +1471,63 @@ impl Costs {
 impl Script {
     fn count_done(&mut self, mode: Mode) {
         self.runs_done[mode as usize] += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain_internal(rt: &Runtime) -> Vec<String> {
+        let start = Instant::now();
+        let mut found = Vec::new();
+        while found.is_empty() && start.elapsed() < Duration::from_secs(20) {
+            rt.wait(Duration::from_millis(50));
+            rt.drain(usize::MAX, |r| {
+                if let Record::Diagnostic(d) = r {
+                    if d.kind == DiagnosticKind::Internal {
+                        found.push(d.message.clone());
+                    }
+                }
+            })
+            .unwrap();
+        }
+        found
+    }
+
+    #[test]
+    fn a_panic_on_a_worker_is_reported_and_fails_later_calls() {
+        let rt = Runtime::new(Options::default()).unwrap();
+        assert!(rt.health().is_ok());
+        rt.inner.jobs.push(Job::Panic);
+        let found = drain_internal(&rt);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].contains("worker thread panicked: injected"),
+            "{}",
+            found[0]
+        );
+        assert!(matches!(rt.health(), Err(Error::Internal(_))));
+        assert!(matches!(rt.add_script("true"), Err(Error::Internal(_))));
+    }
+
+    #[test]
+    fn a_panic_on_the_io_thread_kills_the_runs_and_is_reported() {
+        let rt = Runtime::new(Options::default()).unwrap();
+        let id = rt.add_script("sh -c 'sleep 30'").unwrap();
+        rt.tick(0);
+        let start = Instant::now();
+        while rt.stats().runs_started == 0 {
+            assert!(start.elapsed() < Duration::from_secs(20));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        rt.inner.reactor.inject_panic();
+        let found = drain_internal(&rt);
+        assert!(found[0].contains("I/O thread panicked"), "{}", found[0]);
+        assert!(matches!(rt.run_now(id), Err(Error::Internal(_))));
+        // The configuration run was killed and reaped, not left behind.
+        let start = Instant::now();
+        drop(rt);
+        assert!(start.elapsed() < Duration::from_secs(10));
     }
 }

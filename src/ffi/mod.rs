@@ -406,13 +406,16 @@ pub extern "C" fn gsp_script_run_now(
 }
 
 /// Starts every run due at the host's time `now_ms` (milliseconds, any epoch, normally Unix).
-/// Non-blocking: runs start on gsp's threads. Call it regularly (e.g. every second); clock jumps
-/// neither stall the schedule nor cause bursts. Thread-safe.
+/// Non-blocking: runs start on gsp's threads, and parsing never holds it up. Call it regularly
+/// (e.g. every second); clock jumps neither stall the schedule nor cause bursts, and any value
+/// is accepted (sums saturate). GSP_STATUS_INTERNAL after an internal failure (a
+/// GSP_DIAG_INTERNAL record says what). Thread-safe.
 #[no_mangle]
 pub extern "C" fn gsp_tick(rt: *const gsp_runtime, now_ms: i64) -> gsp_status {
     boundary(|| {
-        try_ref!(rt).rt.tick(now_ms);
-        gsp_status::GSP_STATUS_OK
+        let handle = try_ref!(rt);
+        handle.rt.tick(now_ms);
+        result(handle.rt.health())
     })
 }
 

@@ -17,7 +17,9 @@ pub enum gsp_status {
     GSP_STATUS_NOT_FOUND = 3,
     /// Not allowed now: gsp_drain called from inside a drain callback of the same runtime.
     GSP_STATUS_BUSY = 4,
-    /// An internal failure (a caught panic, or the OS refused threads or descriptors).
+    /// An internal failure (a caught panic, or the OS refused threads or descriptors). After a
+    /// panic on one of gsp's own threads (reported by a GSP_DIAG_INTERNAL record), every call
+    /// that changes the runtime returns it; gsp_drain still delivers what was queued.
     GSP_STATUS_INTERNAL = 5,
 }
 
