@@ -23,7 +23,7 @@ use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
 use crate::difference::DifferenceState;
 use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
 use crate::protocol::config::{
-    parse_config, Calctype, ConfigError, ConfigLimits, ConfigNote, ScriptConfig,
+    parse_config_cancellable, Calctype, ConfigError, ConfigLimits, ConfigNote, ScriptConfig,
 };
 use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
@@ -340,6 +340,8 @@ struct Inner {
     sigchld_reported: AtomicBool,
     /// The first internal failure (a panic on one of gsp's threads); calls fail once it is set.
     broken: Mutex<Option<String>>,
+    /// Set by shutdown: a configuration being read gives up, so freeing stays quick.
+    stopping: AtomicBool,
 }
 
 /// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
@@ -451,6 +453,7 @@ impl Runtime {
             drain_owner: AtomicU64::new(0),
             sigchld_reported: AtomicBool::new(false),
             broken: Mutex::new(None),
+            stopping: AtomicBool::new(false),
         });
         inner.check_sigchld();
         inner
@@ -752,6 +755,7 @@ impl Runtime {
 
     /// Kills and reaps every running script and joins gsp's threads. Idempotent; also done on drop.
     pub fn shutdown(&self) {
+        self.inner.stopping.store(true, Ordering::Relaxed);
         self.inner.state.lock().shutting_down = true;
         self.inner.queue.close();
         self.inner.jobs.close();
@@ -1185,7 +1189,11 @@ impl Inner {
         }
         // Output is parsed before taking the lock, so a large run never stalls the host.
         let parsed_config = match (&failure, info.mode) {
-            (None, Mode::Config) => Some(parse_config(&f.stdout, self.limits)),
+            (None, Mode::Config) => Some(parse_config_cancellable(
+                &f.stdout,
+                self.limits,
+                &self.stopping,
+            )),
             _ => None,
         };
         let data = match (&failure, info.mode, info.config.as_ref()) {

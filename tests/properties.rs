@@ -1,9 +1,8 @@
 //! Property tests of everything that parses untrusted text: data lines, configuration documents
-//! and command lines. They never panic, accept every valid line they generate with the values
-//! they put in, and stay linear in the input size. (fuzz/ holds the cargo-fuzz targets for the
-//! same functions, for machines with a nightly toolchain.)
-
-use std::time::{Duration, Instant};
+//! and command lines. They never panic and accept every valid line they generate with the
+//! values they put in. (tests/allocations.rs checks, by counting, that they stay linear in the
+//! input size; fuzz/ holds the cargo-fuzz targets for the same functions, for machines with a
+//! nightly toolchain.)
 
 use gsp::cmdline::CommandLine;
 use gsp::protocol::config::{parse_config, ConfigLimits};
@@ -122,84 +121,4 @@ proptest! {
 
 fn shell_quote(w: &str) -> String {
     format!("'{}'", w.replace('\'', r"'\''"))
-}
-
-/// The best of three timings of `f`.
-fn time(mut f: impl FnMut()) -> Duration {
-    (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap()
-}
-
-/// Parsing 8x the input takes no more than 8x the time, with a wide margin for a loaded machine
-/// (a quadratic parser would take 64x).
-fn assert_linear(name: &str, make: impl Fn(usize) -> Vec<u8>, parse: impl Fn(&[u8])) {
-    let small = make(20_000);
-    let large = make(160_000);
-    let (ts, tl) = (time(|| parse(&small)), time(|| parse(&large)));
-    let ratio = tl.as_secs_f64() / ts.as_secs_f64().max(1e-6);
-    assert!(
-        ratio < 24.0,
-        "{name}: 8x input took {ratio:.1}x the time ({ts:?} -> {tl:?})"
-    );
-}
-
-#[test]
-fn parsing_is_linear_in_the_input() {
-    let config = parse_config(
-        br#"{"maxruntime":1,"metrics":[{"id":1,"dimensions":[{"id":1}]}],"events":[{"id":1}]}"#,
-        ConfigLimits::default(),
-    )
-    .unwrap()
-    .0;
-    let data = |bytes: &[u8]| {
-        let _ = interpret(bytes, &config, 0, 20);
-    };
-    assert_linear(
-        "many dimensions on one line",
-        |n| {
-            let dims: Vec<String> = (0..n).map(|i| format!("{i}:v")).collect();
-            format!("M1 \"{}\" 1\n", dims.join(",")).into_bytes()
-        },
-        data,
-    );
-    assert_linear(
-        "commas inside one dimension value",
-        |n| format!("M1 \"1:{}\" 1\n", ",".repeat(n)).into_bytes(),
-        data,
-    );
-    assert_linear(
-        "quotes in an event line",
-        |n| format!("E1 0 0 \"{}\" S\n", "\" ".repeat(n)).into_bytes(),
-        data,
-    );
-    assert_linear(
-        "many short lines",
-        |n| "M1 \"1:a\" 1\nM2 2\njunk\n".repeat(n / 4).into_bytes(),
-        data,
-    );
-    assert_linear(
-        "many metrics in a configuration",
-        |n| {
-            let metrics: Vec<String> = (0..n / 10)
-                .map(|i| format!("{{\"id\":{i},\"dimensions\":[{{\"id\":1}}]}}"))
-                .collect();
-            format!("{{\"maxruntime\":1,\"metrics\":[{}]}}", metrics.join(",")).into_bytes()
-        },
-        |b| {
-            let _ = parse_config(b, ConfigLimits::default());
-        },
-    );
-    assert_linear(
-        "a long command line",
-        |n| "'a b' ".repeat(n / 6).into_bytes(),
-        |b| {
-            let _ = CommandLine::parse(std::str::from_utf8(b).unwrap());
-        },
-    );
 }

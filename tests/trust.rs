@@ -297,3 +297,57 @@ fn difference_state_is_bounded_per_script() {
         "every series is new: no differences"
     );
 }
+
+/// Freeing the runtime while a huge configuration is being parsed returns promptly: the parse
+/// gives up instead of holding the worker (and so the free) for seconds.
+#[test]
+fn freeing_during_a_huge_configuration_parse_is_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("done");
+    let options = Options {
+        max_stdout_bytes: 128 << 20,
+        config_timeout_ms: 30_000,
+        extra_env: vec![("GSP_TEST_DONE".into(), done.to_str().unwrap().into())],
+        ..Options::default()
+    };
+    let wait_for_output = || {
+        let start = Instant::now();
+        while !done.exists() {
+            assert!(start.elapsed() < PATIENCE, "the script did not finish");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::fs::remove_file(&done).unwrap();
+    };
+    // How long the parse takes when left alone (for the message below).
+    let rt = gsp::Runtime::new(options.clone()).unwrap();
+    rt.add_script(&script("huge_config.py")).unwrap();
+    rt.tick(T0);
+    wait_for_output();
+    let start = Instant::now();
+    let mut configured = false;
+    while !configured {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no configuration"
+        );
+        rt.wait(Duration::from_millis(20));
+        rt.drain(usize::MAX, |r| configured |= matches!(r, Record::Config(_)))
+            .unwrap();
+    }
+    let parse = start.elapsed();
+    drop(rt);
+
+    let rt = gsp::Runtime::new(options).unwrap();
+    rt.add_script(&script("huge_config.py")).unwrap();
+    rt.tick(T0);
+    wait_for_output();
+    std::thread::sleep(Duration::from_millis(20)); // the output reaches a worker
+    let start = Instant::now();
+    drop(rt);
+    let free = start.elapsed();
+    eprintln!("parse alone {parse:?}, free during the parse {free:?}");
+    assert!(
+        free < Duration::from_secs(1),
+        "free took {free:?} (the parse alone takes {parse:?})"
+    );
+}

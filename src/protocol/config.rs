@@ -6,9 +6,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::protocol::document::{self, ReadError};
 
 use crate::record::{DiagnosticKind, Severity};
 
@@ -241,26 +244,62 @@ pub fn parse_config(
     output: &[u8],
     limits: ConfigLimits,
 ) -> Result<(ScriptConfig, Vec<ConfigNote>), ConfigError> {
+    parse_config_cancellable(output, limits, &AtomicBool::new(false))
+}
+
+/// [`parse_config`], giving up (with an error) soon after `cancel` is set. Memory stays
+/// proportional to the document: entries are read one at a time.
+pub fn parse_config_cancellable(
+    output: &[u8],
+    limits: ConfigLimits,
+    cancel: &AtomicBool,
+) -> Result<(ScriptConfig, Vec<ConfigNote>), ConfigError> {
     let text = output.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(output);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(ConfigError {
             message: "configuration output is empty; `-c` must print one JSON document".into(),
         });
     }
-    let doc: Value = serde_json::from_slice(text).map_err(|e| json_error(text, &e))?;
-    let Value::Object(top) = doc else {
+    // Parts the reader skips unread (unknown keys) must be valid UTF-8 too.
+    if let Err(e) = std::str::from_utf8(text) {
+        let before = &text[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        let excerpt = text
+            .split(|&b| b == b'\n')
+            .nth(line - 1)
+            .map(|l| excerpt(&String::from_utf8_lossy(l)))
+            .unwrap_or_default();
         return Err(ConfigError {
             message: format!(
-                "configuration must be a JSON object, got {}",
-                type_name(&doc)
+                "configuration is not valid JSON at line {line}, column {column}: invalid UTF-8; line: {excerpt}"
             ),
         });
-    };
+    }
+    let mut doc = Collected::default();
+    document::read(text, &mut doc, cancel).map_err(|e| match e {
+        ReadError::Syntax(e) => json_error(text, &e),
+        ReadError::NotAnObject(what) => ConfigError {
+            message: format!("configuration must be a JSON object, got {what}"),
+        },
+        ReadError::NotAnArray(key, what) => ConfigError {
+            message: format!("`{key}` must be an array, got {what}"),
+        },
+        ReadError::Cancelled => ConfigError {
+            message: "reading the configuration was cancelled: the runtime is shutting down".into(),
+        },
+    })?;
     let mut notes = Vec::new();
-    let max_runtime_ms = effective_max_runtime(top.get("maxruntime"), limits, &mut notes);
-    let period_s = effective_period(top.get("period"), limits, &mut notes);
-    let metrics = parse_entries(&top, "metrics", &mut notes, parse_metric)?;
-    let events = parse_entries(&top, "events", &mut notes, parse_event)?;
+    let max_runtime_ms = effective_max_runtime(doc.maxruntime.as_ref(), limits, &mut notes);
+    let period_s = effective_period(doc.period.as_ref(), limits, &mut notes);
+    notes.append(&mut doc.metrics.notes);
+    notes.append(&mut doc.events.notes);
+    let (metrics, events) = (doc.metrics.items, doc.events.items);
     let json = normalized_json(period_s, max_runtime_ms, &metrics, &events);
     Ok((
         ScriptConfig {
@@ -274,6 +313,81 @@ pub fn parse_config(
         },
         notes,
     ))
+}
+
+/// The document as read: the top-level scalars and the entries, parsed as they arrive.
+#[derive(Default)]
+struct Collected {
+    maxruntime: Option<Value>,
+    period: Option<Value>,
+    metrics: EntryList<MetricDef>,
+    events: EntryList<EventDef>,
+}
+
+/// Entries of one array, their ids, and the notes about them.
+struct EntryList<T> {
+    items: Vec<T>,
+    seen: HashSet<i64>,
+    notes: Vec<ConfigNote>,
+}
+
+impl<T> Default for EntryList<T> {
+    fn default() -> Self {
+        EntryList {
+            items: Vec::new(),
+            seen: HashSet::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl<T: HasId> EntryList<T> {
+    /// Parses entry `i` of the array `key`, or skips it with a note.
+    fn add(&mut self, key: &str, i: usize, item: Value, parse: EntryParser<T>) {
+        let Value::Object(obj) = item else {
+            self.notes.push(skip_note(format!(
+                "{key}[{i}] is {}, not an object; skipped",
+                type_name(&item)
+            )));
+            return;
+        };
+        let Some(entry) = parse(i, &obj, &mut self.notes) else {
+            return;
+        };
+        if !self.seen.insert(entry.id()) {
+            self.notes.push(skip_note(format!(
+                "{key}[{i}] repeats id {}; the first declaration is used",
+                entry.id()
+            )));
+            return;
+        }
+        self.items.push(entry);
+    }
+}
+
+impl document::Sink for Collected {
+    fn scalar(&mut self, key: &str, value: Value) {
+        match key {
+            "maxruntime" => self.maxruntime = Some(value),
+            _ => self.period = Some(value),
+        }
+    }
+
+    fn entry(&mut self, events: bool, index: usize, value: Value) {
+        if events {
+            self.events.add("events", index, value, parse_event);
+        } else {
+            self.metrics.add("metrics", index, value, parse_metric);
+        }
+    }
+
+    fn restart(&mut self, events: bool) {
+        if events {
+            self.events = EntryList::default();
+        } else {
+            self.metrics = EntryList::default();
+        }
+    }
 }
 
 fn json_error(text: &[u8], e: &serde_json::Error) -> ConfigError {
@@ -428,50 +542,6 @@ fn effective_period(v: Option<&Value>, limits: ConfigLimits, notes: &mut Vec<Con
 
 /// Parses entry `i` of an array, or skips it with a note.
 type EntryParser<T> = fn(usize, &Map<String, Value>, &mut Vec<ConfigNote>) -> Option<T>;
-
-/// Parses an optional array of entries; a malformed entry is skipped with a note.
-fn parse_entries<T>(
-    top: &Map<String, Value>,
-    key: &str,
-    notes: &mut Vec<ConfigNote>,
-    parse: EntryParser<T>,
-) -> Result<Vec<T>, ConfigError>
-where
-    T: HasId,
-{
-    let items = match top.get(key) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            return Err(ConfigError {
-                message: format!("`{key}` must be an array, got {}", type_name(other)),
-            })
-        }
-    };
-    let mut out: Vec<T> = Vec::with_capacity(items.len());
-    let mut seen = HashSet::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(obj) = item else {
-            notes.push(skip_note(format!(
-                "{key}[{i}] is {}, not an object; skipped",
-                type_name(item)
-            )));
-            continue;
-        };
-        let Some(entry) = parse(i, obj, notes) else {
-            continue;
-        };
-        if !seen.insert(entry.id()) {
-            notes.push(skip_note(format!(
-                "{key}[{i}] repeats id {}; the first declaration is used",
-                entry.id()
-            )));
-            continue;
-        }
-        out.push(entry);
-    }
-    Ok(out)
-}
 
 fn skip_note(message: String) -> ConfigNote {
     ConfigNote {
@@ -648,40 +718,76 @@ fn parse_event(
     })
 }
 
+/// The effective configuration as compact JSON, written directly (no JSON tree of a possibly
+/// huge configuration is built).
 fn normalized_json(
     period_s: u32,
     max_runtime_ms: u32,
     metrics: &[MetricDef],
     events: &[EventDef],
 ) -> String {
-    let metrics: Vec<Value> = metrics
-        .iter()
-        .map(|m| {
-            json!({
-                "id": m.id,
-                "name": &*m.name,
-                "description": m.description,
-                "groups": m.groups,
-                "unit": m.unit,
-                "tags": m.tags,
-                "datatype": m.datatype.name(),
-                "datatypeName": m.datatype_name,
-                "calctype": m.calctype.name(),
-                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": &*d.name})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let events: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.id,
-                "name": e.name,
-                "description": e.description,
-                "attributeDescriptions": e.attributes.iter().map(|a| json!({"name": a.name, "type": a.kind, "unit": a.unit})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({"period": period_s, "maxruntime": max_runtime_ms, "metrics": metrics, "events": events})
-        .to_string()
+    let mut out = String::with_capacity(128 + metrics.len() * 200 + events.len() * 100);
+    out.push_str(&format!(
+        r#"{{"period":{period_s},"maxruntime":{max_runtime_ms},"metrics":["#
+    ));
+    for (i, m) in metrics.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(r#"{{"id":{},"name":"#, m.id));
+        push_json_str(&mut out, &m.name);
+        for (key, value) in [
+            ("description", m.description.as_str()),
+            ("groups", &m.groups),
+            ("unit", &m.unit),
+            ("tags", &m.tags),
+            ("datatype", m.datatype.name()),
+            ("datatypeName", &m.datatype_name),
+            ("calctype", m.calctype.name()),
+        ] {
+            out.push_str(&format!(r#","{key}":"#));
+            push_json_str(&mut out, value);
+        }
+        out.push_str(r#","dimensions":["#);
+        for (j, d) in m.dimensions.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(r#"{{"id":{},"name":"#, d.id));
+            push_json_str(&mut out, &d.name);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push_str(r#"],"events":["#);
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(r#"{{"id":{},"name":"#, e.id));
+        push_json_str(&mut out, &e.name);
+        out.push_str(r#","description":"#);
+        push_json_str(&mut out, &e.description);
+        out.push_str(r#","attributeDescriptions":["#);
+        for (j, a) in e.attributes.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"name":"#);
+            push_json_str(&mut out, &a.name);
+            out.push_str(r#","type":"#);
+            push_json_str(&mut out, &a.kind);
+            out.push_str(r#","unit":"#);
+            push_json_str(&mut out, &a.unit);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}");
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).expect("a string always serializes"));
 }
