@@ -33,8 +33,12 @@ fn probe_value(pairs: &[(String, String)], what: &str) -> String {
 }
 
 fn run_probe(options: Options) -> Vec<(String, String)> {
+    run_probe_script("process_probe.sh", options)
+}
+
+fn run_probe_script(name: &str, options: Options) -> Vec<(String, String)> {
     let mut h = Harness::with(options);
-    let id = h.add(&script("process_probe.sh"));
+    let id = h.add(&script(name));
     h.expect_data_runs(id, 1);
     assert!(
         h.diagnostics(DiagnosticKind::SpawnFailed).is_empty(),
@@ -356,4 +360,76 @@ fn run_cgroups_are_unique_across_runtimes_and_processes() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A host that is not root but holds CAP_SETUID and CAP_SETGID (systemd's
+/// `AmbientCapabilities=` pattern) and supplementary groups of its own: a script run as another
+/// user gets exactly that user's groups, no capability in any set, and no_new_privs, so it
+/// cannot become root. The test re-runs itself as such a host through setpriv.
+#[test]
+fn a_capable_non_root_host_passes_on_no_privilege() {
+    const HOST: &str = "GSP_TEST_CAPABLE_HOST";
+    if let Ok(out) = std::env::var(HOST) {
+        // The host: uid 65534, groups 0 and 6, CAP_SETUID/CAP_SETGID ambient.
+        let pairs = run_probe_script(
+            "privilege_probe.sh",
+            Options {
+                run_as_user: Some("daemon".into()),
+                ..Options::default()
+            },
+        );
+        let text: String = pairs.iter().map(|(w, v)| format!("{w}={v}\n")).collect();
+        std::fs::write(out, text).unwrap();
+        return;
+    }
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !is_root() || !setpriv.exists() {
+        eprintln!("skipped: needs a root test process and setpriv (util-linux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let out = dir.path().join("probe");
+    let status = std::process::Command::new(setpriv)
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--groups=0,6",
+            "--inh-caps=+setuid,+setgid",
+            "--ambient-caps=+setuid,+setgid",
+            "--",
+        ])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_capable_non_root_host_passes_on_no_privilege",
+            "--test-threads=1",
+        ])
+        .env(HOST, &out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the capable host failed: {status}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let value = |what: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{what}=")))
+            .unwrap_or_else(|| panic!("no {what} in {text}"))
+            .to_string()
+    };
+    assert_eq!(value("Uid"), "1 1 1 1", "{text}");
+    assert_eq!(value("Gid"), "1 1 1 1", "{text}");
+    assert_eq!(value("Groups"), "1", "exactly daemon's groups: {text}");
+    for set in ["CapInh", "CapPrm", "CapEff", "CapAmb"] {
+        assert_eq!(value(set), "0000000000000000", "{set}: {text}");
+    }
+    assert_eq!(value("NoNewPrivs"), "1", "{text}");
+    assert_eq!(
+        value("setuid0"),
+        "no",
+        "the script could become root: {text}"
+    );
 }
