@@ -377,7 +377,9 @@ typedef struct gsp_options {
    */
   uint32_t worker_threads;
   /**
-   * Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
+   * Runs in flight at once; due runs beyond it wait for a slot (default 256). Each holds 3
+   * descriptors: when they do not fit the RLIMIT_NOFILE soft limit, gsp raises it as far as
+   * the hard limit allows, and otherwise runs fewer at once (both with a diagnostic).
    */
   uint32_t max_concurrent_runs;
   /**

@@ -237,10 +237,7 @@ struct ChildArgs<'a> {
 
 /// Spawns with clone(CLONE_VM | CLONE_VFORK), applying the containment before exec.
 pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
-    let io_err = |error: io::Error| SpawnError {
-        explanation: format!("could not set up the child's pipes: {error}"),
-        error,
-    };
+    let io_err = exec::pipe_error;
     let (out_r, out_w) = exec::pipe().map_err(io_err)?;
     let (err_r, err_w) = exec::pipe().map_err(io_err)?;
     let mut argv: Vec<*const libc::c_char> = s.argv.iter().map(|a| a.as_ptr()).collect();

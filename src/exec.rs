@@ -323,10 +323,7 @@ pub fn spawn(
     devnull: RawFd,
     cwd: Option<&CStr>,
 ) -> Result<Child, SpawnError> {
-    let io_err = |error: io::Error| SpawnError {
-        explanation: format!("could not set up the child's pipes: {error}"),
-        error,
-    };
+    let io_err = pipe_error;
     let (out_r, out_w) = pipe().map_err(io_err)?;
     let (err_r, err_w) = pipe().map_err(io_err)?;
     let attrs =
@@ -372,6 +369,28 @@ pub fn spawn(
         stdout: out_r,
         stderr: err_r,
     })
+}
+
+/// A failure to make a run's pipes, explained: running out of descriptors is the usual cause.
+pub fn pipe_error(error: io::Error) -> SpawnError {
+    let explanation = match error.raw_os_error() {
+        Some(libc::EMFILE) => {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the struct it is given.
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+            format!(
+                "the host process has no file descriptors left (RLIMIT_NOFILE soft limit {}; each running script holds 3): \
+                 lower max_concurrent_runs, close descriptors the host leaks, or raise the limit",
+                lim.rlim_cur
+            )
+        }
+        Some(libc::ENFILE) => "the system has no file descriptors left (fs.file-max)".into(),
+        _ => format!("could not set up the child's pipes: {error}"),
+    };
+    SpawnError { error, explanation }
 }
 
 /// A pidfd for our child, or `None` on kernels without pidfd_open.

@@ -46,7 +46,9 @@ pub const MAX_CONFIG_NOTES_PER_RUN: usize = 50;
 pub struct Options {
     /// Threads that spawn runs and parse their output (default 2). I/O uses one more thread.
     pub worker_threads: usize,
-    /// Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 256). Each holds 3
+    /// descriptors: when they do not fit the RLIMIT_NOFILE soft limit, gsp raises it as far as
+    /// the hard limit allows, and otherwise runs fewer at once (both with a diagnostic).
     pub max_concurrent_runs: usize,
     /// stdout cap per run; a run over it is killed (default 4 MiB).
     pub max_stdout_bytes: usize,
@@ -92,7 +94,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             worker_threads: 2,
-            max_concurrent_runs: 1024,
+            max_concurrent_runs: 256,
             max_stdout_bytes: 4 * 1024 * 1024,
             stderr_tail_bytes: 4096,
             queue_capacity: 65_536,
@@ -250,8 +252,13 @@ struct State {
     next_script_id: ScriptId,
     runs: HashMap<u64, RunInfo>,
     next_run_id: u64,
+    /// Data runs waiting for a slot.
     waiting: VecDeque<u64>,
+    /// Configuration runs waiting for a slot (they have their own, smaller limit).
+    waiting_config: VecDeque<u64>,
     spawning_or_running: usize,
+    /// Configuration runs spawning or running.
+    config_running: usize,
     /// Runs in `runs` plus runs whose records are still being built (see [`Stats::runs_in_flight`]).
     in_flight: u64,
     shutting_down: bool,
@@ -342,6 +349,10 @@ struct Inner {
     broken: Mutex<Option<String>>,
     /// Set by shutdown: a configuration being read gives up, so freeing stays quick.
     stopping: AtomicBool,
+    /// Runs at once: the option, or fewer when their descriptors do not fit RLIMIT_NOFILE.
+    max_concurrent_runs: usize,
+    /// Configuration runs at once.
+    config_slots: usize,
 }
 
 /// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
@@ -426,6 +437,8 @@ impl Runtime {
                 "nice must be between -20 and 19".into(),
             ));
         }
+        let (max_concurrent_runs, descriptor_note) =
+            fit_descriptor_limit(options.max_concurrent_runs);
         let devnull =
             exec::open_devnull().map_err(|e| Error::Internal(format!("/dev/null: {e}")))?;
         let jobs = Arc::new(Jobs::default());
@@ -454,7 +467,15 @@ impl Runtime {
             sigchld_reported: AtomicBool::new(false),
             broken: Mutex::new(None),
             stopping: AtomicBool::new(false),
+            max_concurrent_runs,
+            config_slots: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .saturating_mul(2)
+                .max(4),
         });
+        if let Some(note) = descriptor_note {
+            inner.queue.push(Record::Diagnostic(note));
+        }
         inner.check_sigchld();
         inner
             .reactor
@@ -651,9 +672,13 @@ impl Runtime {
         for info in starts {
             let run = st.next_run_id;
             st.next_run_id += 1;
+            let mode = info.mode;
             st.runs.insert(run, info);
             st.in_flight += 1;
-            st.waiting.push_back(run);
+            match mode {
+                Mode::Config => st.waiting_config.push_back(run),
+                Mode::Data => st.waiting.push_back(run),
+            }
         }
         inner.start_waiting(&mut st);
         drop(st);
@@ -770,6 +795,66 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// Descriptors a run holds: stdout, stderr and its pidfd.
+const DESCRIPTORS_PER_RUN: u64 = 3;
+/// Descriptors left for the host and gsp's own (eventfd, /dev/null, cgroup files).
+const DESCRIPTOR_HEADROOM: u64 = 64;
+
+/// How many runs at once fit the process's RLIMIT_NOFILE: raises the soft limit as far as the
+/// hard limit allows when `wanted` runs need more, and otherwise runs fewer. Says what it did.
+fn fit_descriptor_limit(wanted: usize) -> (usize, Option<Diagnostic>) {
+    let need = (wanted as u64)
+        .saturating_mul(DESCRIPTORS_PER_RUN)
+        .saturating_add(DESCRIPTOR_HEADROOM);
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur >= need {
+        return (wanted, None);
+    }
+    let soft = lim.rlim_cur;
+    let raised = need.min(lim.rlim_max);
+    let new = libc::rlimit {
+        rlim_cur: raised,
+        rlim_max: lim.rlim_max,
+    };
+    // SAFETY: setrlimit reads the struct it is given.
+    let limit = if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
+        raised
+    } else {
+        soft
+    };
+    let fit = (limit.saturating_sub(DESCRIPTOR_HEADROOM) / DESCRIPTORS_PER_RUN).max(1) as usize;
+    let runs = wanted.min(fit);
+    let message = if runs == wanted {
+        format!(
+            "raised the RLIMIT_NOFILE soft limit from {soft} to {limit}: max_concurrent_runs {wanted} needs {need} descriptors"
+        )
+    } else {
+        format!(
+            "max_concurrent_runs {wanted} needs {need} descriptors but RLIMIT_NOFILE allows {limit} (hard limit {}); \
+             running at most {runs} scripts at once (raise the hard limit to run more)",
+            lim.rlim_max
+        )
+    };
+    let severity = if runs == wanted {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    (
+        runs,
+        Some(Diagnostic::new(
+            0,
+            severity,
+            DiagnosticKind::ValueClamped,
+            message,
+        )),
+    )
 }
 
 /// A deterministic offset within the period from the command line (FNV-1a), for `splay`.
@@ -899,12 +984,21 @@ impl Inner {
         }
     }
 
-    /// Moves waiting runs to the workers while concurrency allows.
+    /// Moves waiting runs to the workers while concurrency allows. Configuration runs have a
+    /// limit of their own: their timeout is short, and a thousand of them started at once on a
+    /// small machine would each get too little CPU to finish in time.
     fn start_waiting(&self, st: &mut State) {
         let free = self
-            .options
             .max_concurrent_runs
             .saturating_sub(st.spawning_or_running);
+        let configs = free
+            .min(self.config_slots.saturating_sub(st.config_running))
+            .min(st.waiting_config.len());
+        if configs > 0 {
+            let runs: Vec<u64> = st.waiting_config.drain(..configs).collect();
+            st.waiting.extend(runs);
+            st.config_running += configs;
+        }
         let n = free.min(st.waiting.len());
         if n == 0 {
             return;
@@ -939,6 +1033,9 @@ impl Inner {
     fn release(&self, st: &mut State, run: u64) -> Option<RunInfo> {
         let info = st.runs.remove(&run);
         st.spawning_or_running -= 1;
+        if info.as_ref().is_some_and(|i| i.mode == Mode::Config) {
+            st.config_running -= 1;
+        }
         self.start_waiting(st);
         info
     }

@@ -144,7 +144,9 @@ pub struct gsp_options {
     pub struct_size: usize,
     /// Threads that spawn runs and parse output (default 2, 1..64). One more thread does I/O.
     pub worker_threads: u32,
-    /// Runs in flight at once; due runs beyond it wait for a slot (default 1024; each holds 3 descriptors).
+    /// Runs in flight at once; due runs beyond it wait for a slot (default 256). Each holds 3
+    /// descriptors: when they do not fit the RLIMIT_NOFILE soft limit, gsp raises it as far as
+    /// the hard limit allows, and otherwise runs fewer at once (both with a diagnostic).
     pub max_concurrent_runs: u32,
     /// stdout cap per run; a run over it is killed (default 4 MiB).
     pub max_stdout_bytes: u64,
