@@ -97,8 +97,15 @@ static void drain_until(struct seen *s, int metrics, int64_t *now) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s SCRIPTS_DIR\n", argv[0]);
+  if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    printf("usage: %s SCRIPTS_DIR\n"
+           "Runs the C API test (argument checks, statuses, a real script end to end);\n"
+           "SCRIPTS_DIR is the repository's tests/scripts. Exit status 0 when it passes.\n",
+           argv[0]);
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: %s SCRIPTS_DIR   (see --help)\n", argv[0]);
     return 2;
   }
   char script[4096];

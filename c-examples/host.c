@@ -2,7 +2,7 @@
  * A minimal host agent over the gsp C API: registers the script command lines given as
  * arguments, ticks once a second with the wall clock, and prints every record as one line.
  *
- *   host [--ticks N] SCRIPT...     (N = 0, the default, runs until interrupted)
+ *   host [--ticks N] [--] SCRIPT...     (N = 0, the default, runs until interrupted)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,15 +80,44 @@ static void on_record(void *user_data, const gsp_record *r) {
   }
 }
 
+static void usage(FILE *out, const char *argv0) {
+  fprintf(out,
+          "usage: %s [--ticks N] [--] SCRIPT...\n"
+          "Runs each SCRIPT (a command line, split like shell words) with libgsp, ticking once a\n"
+          "second, and prints every record as one line.\n"
+          "  --ticks N   stop after N ticks (default 0: run until interrupted)\n"
+          "  -h, --help  show this help\n",
+          argv0);
+}
+
 int main(int argc, char **argv) {
   long ticks = 0;
   int first = 1;
-  if (argc > 2 && strcmp(argv[1], "--ticks") == 0) {
-    ticks = strtol(argv[2], NULL, 10);
-    first = 3;
+  /* Options come first; "--" ends them, so a script whose name starts with '-' still runs. */
+  while (first < argc && argv[first][0] == '-') {
+    const char *arg = argv[first];
+    if (strcmp(arg, "--") == 0) {
+      first++;
+      break;
+    } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      usage(stdout, argv[0]);
+      return 0;
+    } else if (strcmp(arg, "--ticks") == 0 && first + 1 < argc) {
+      char *end;
+      ticks = strtol(argv[first + 1], &end, 10);
+      if (*argv[first + 1] == '\0' || *end != '\0' || ticks < 0) {
+        fprintf(stderr, "%s: --ticks needs a whole number >= 0, not '%s'\n", argv[0], argv[first + 1]);
+        return 2;
+      }
+      first += 2;
+    } else {
+      fprintf(stderr, "%s: unknown option '%s' (see --help; use -- before a script named -...)\n",
+              argv[0], arg);
+      return 2;
+    }
   }
   if (first >= argc) {
-    fprintf(stderr, "usage: %s [--ticks N] SCRIPT...\n", argv[0]);
+    usage(stderr, argv[0]);
     return 2;
   }
   printf("gsp %s\n", gsp_version());

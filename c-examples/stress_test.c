@@ -114,8 +114,15 @@ static void *waiter(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s SCRIPTS_DIR [SECONDS]\n", argv[0]);
+  if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    printf("usage: %s SCRIPTS_DIR [SECONDS]\n"
+           "Runs the concurrency stress test of the C ABI;\n"
+           "SCRIPTS_DIR is the repository's tests/scripts. Exit status 0 when it passes.\n",
+           argv[0]);
+    return 0;
+  }
+  if (argc < 2 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: %s SCRIPTS_DIR [SECONDS]   (see --help)\n", argv[0]);
     return 2;
   }
   double seconds = argc > 2 ? atof(argv[2]) : 4;

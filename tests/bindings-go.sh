@@ -1,70 +1,125 @@
 #!/usr/bin/env bash
-# Go binding (bindings/go): gofmt, go vet, the tests under the race detector, and an agent binary
-# that must run with no libgsp.so: it links target/release/libgsp.a, which tests/run-all.sh
-# builds (cargo build --release) before calling this hook. Needs only the Go toolchain and cc.
+# Go binding (bindings/go): gofmt, go vet, go test -race against an installed libgsp, then what
+# bindings/go/README.md tells a Go agent to do, outside the repository: install libgsp
+# (tools/install.sh) into a temporary prefix, `go get` the module from a local module proxy (the
+# module-cache layout, no replace directive), build the README's example shared and static, run
+# it, and run a consumer test under the race detector. Also: the error without libgsp.
+# Needs Go, cc, pkg-config (installed with apt-get when missing) and the Rust toolchain.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root/bindings/go"
 step() { printf -- '-- %s\n' "$*"; }
-
-if [ ! -f "$root/target/release/libgsp.a" ]; then
-  echo "target/release/libgsp.a is missing: run cargo build --release first" >&2
-  exit 1
-fi
-export CGO_ENABLED=1
+command -v pkg-config >/dev/null || { apt-get update -qq && apt-get install -y -qq pkg-config >/dev/null; }
+export CGO_ENABLED=1 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 go version
 
+tmp=$(mktemp -d)
+# The module cache is read-only; go clean -modcache empties it.
+trap 'GOMODCACHE=$tmp/modcache go clean -modcache 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+step "tools/install.sh into a temporary prefix"
+prefix=$tmp/prefix
+bash "$root/tools/install.sh" "$prefix" >/dev/null
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+rpath="-Wl,-rpath,$prefix/lib"
+
+cd "$root/bindings/go"
 step "gofmt -l"
-unformatted=$(gofmt -l .)
+unformatted=$(gofmt -l . "$root/tests/go-consumer")
 if [ -n "$unformatted" ]; then
   printf 'not gofmt-formatted:\n%s\n' "$unformatted" >&2
   exit 1
 fi
 
-step "go vet"
+step "go vet (shared, gsp_static, gsp_external); it also flags what needs a newer Go than go.mod says"
 go vet ./...
-CGO_CFLAGS="-I$root/include" go vet -tags gsp_external ./...
+go vet -tags gsp_static ./...
+CGO_CFLAGS="-I$prefix/include" go vet -tags gsp_external ./...
 
-step "go test -race"
-go test -race -count=1 ./...
+step "go test -race (shared libgsp)"
+CGO_LDFLAGS=$rpath go test -race -count=1 ./...
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-step "static agent binary runs without libgsp.so"
-go build -buildvcs=false -o "$tmp/gsp-agent" ./cmd/gsp-agent
-if command -v ldd >/dev/null; then
-  ldd "$tmp/gsp-agent"
-  if ldd "$tmp/gsp-agent" | grep -q 'libgsp'; then
-    echo "gsp-agent depends on libgsp.so; it should link libgsp.a" >&2
-    exit 1
-  fi
+step "without libgsp: the build names what is missing"
+mkdir "$tmp/nothing"
+# Built from a copy: the package in place may be in the build cache, and then pkg-config is not run.
+cp -R . "$tmp/nolib"
+if out=$(cd "$tmp/nolib" && PKG_CONFIG_PATH=$tmp/nothing PKG_CONFIG_LIBDIR=$tmp/nothing go build . 2>&1); then
+  echo "built without libgsp" >&2
+  exit 1
 fi
-out=$(cd "$tmp" && env -u LD_LIBRARY_PATH ./gsp-agent -once -timeout 30s "$root/examples/scripts/load.sh")
 echo "$out"
-grep -q '^CONFIG script=1 .*metrics=3' <<<"$out"
-grep -q '^METRIC script=1 id=1 name="Load average 1m" value=' <<<"$out"
-grep -q '^METRIC script=1 id=3 ' <<<"$out"
+grep -q "Package gsp was not found in the pkg-config search path" <<<"$out"
 
-step "-tags gsp_dynamic: libgsp.so through pkg-config"
-if command -v pkg-config >/dev/null; then
-  # A prefix laid out like tools/install.sh's, pointing at this build.
-  major=$(sed -n 's/^#define GSP_ABI_VERSION //p' "$root/include/gsp.h")
-  prefix=$tmp/prefix
-  mkdir -p "$prefix/lib/pkgconfig"
-  ln -s "$root/target/release/libgsp.so" "$prefix/lib/libgsp.so.$major"
-  ln -s "libgsp.so.$major" "$prefix/lib/libgsp.so"
-  printf 'Name: gsp\nDescription: gsp\nVersion: 0\nCflags: -I%s\nLibs: -L%s -lgsp\n' \
-    "$root/include" "$prefix/lib" > "$prefix/lib/pkgconfig/gsp.pc"
-  PKG_CONFIG_PATH=$prefix/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$prefix/lib" \
-    go build -buildvcs=false -tags gsp_dynamic -o "$tmp/gsp-agent-dynamic" ./cmd/gsp-agent
-  if command -v ldd >/dev/null && ! ldd "$tmp/gsp-agent-dynamic" | grep -q "libgsp.so.$major => $prefix/lib/"; then
-    echo "-tags gsp_dynamic did not link $prefix/lib/libgsp.so.$major" >&2
+step "a module proxy serving github.com/gsp-project/gsp/bindings/go at libgsp's version"
+version=v$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
+module=github.com/gsp-project/gsp/bindings/go
+at=$tmp/proxy/$module/@v
+mkdir -p "$at"
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+  files=$(git -C "$root/bindings/go" ls-files --cached --others --exclude-standard)
+else
+  files=$(find . -type f | sed 's|^\./||')
+fi
+# A module zip: every file under module@version/, as `go mod download` expects.
+python3 - "$at/$version.zip" "$module@$version" $files <<'PY'
+import sys, zipfile
+out, top, *files = sys.argv[1:]
+with zipfile.ZipFile(out, "w") as z:
+    for f in files:
+        z.write(f, f"{top}/{f}")
+PY
+cp go.mod "$at/$version.mod"
+printf '{"Version":"%s","Time":"2026-01-01T00:00:00Z"}\n' "$version" > "$at/$version.info"
+echo "$version" > "$at/list"
+
+step "consumer module outside the repository: go get, the README's example, shared and static"
+consumer=$tmp/agent
+mkdir "$consumer"
+cd "$consumer"
+export GOPROXY=file://$tmp/proxy GONOSUMDB=github.com/gsp-project GOMODCACHE=$tmp/modcache
+go mod init example.com/agent >/dev/null 2>&1
+go mod edit -go=1.21
+# The README's example, verbatim: the ```go block that is a main package.
+python3 - "$root/bindings/go/README.md" > main.go <<'PY'
+import re, sys
+blocks = re.findall(r"```go\n(.*?)```", open(sys.argv[1]).read(), re.S)
+print(next(b for b in blocks if b.startswith("package main")), end="")
+PY
+cp "$root/tests/go-consumer/main_test.go" .
+go get "$module@$version"
+grep -q "^require $module $version" go.mod
+grep -q "$GOMODCACHE/$module@$version" <<<"$(go list -f '{{.Dir}}' "$module")"
+CGO_LDFLAGS=$rpath go build -o agent-shared .
+ldd agent-shared | grep -q "libgsp.so.0 => $prefix/lib/libgsp.so.0"
+go build -tags gsp_static -o agent-static .
+if ldd agent-static | grep -q libgsp; then
+  echo "-tags gsp_static still needs libgsp.so" >&2
+  exit 1
+fi
+go vet . && go vet -tags gsp_static .
+
+# Runs an agent until it prints a metric of load.sh, then stops it with SIGINT (exit status 0).
+run_agent() {
+  local out=$tmp/agent.out
+  "$1" "$root/examples/scripts/load.sh" >"$out" 2>&1 &
+  local pid=$! i
+  for ((i = 0; i < 300; i++)); do
+    grep -q '^Load average 1m \[\] ' "$out" && break
+    sleep 0.1
+  done
+  kill -INT "$pid"
+  if ! wait "$pid" || ! grep -q '^Load average 1m \[\] ' "$out"; then
+    echo "$1 did not print a metric or failed:" >&2
+    ls -la "$tmp" >&2 || true
+    cat "$out" >&2 || true
     exit 1
   fi
-  "$tmp/gsp-agent-dynamic" -once -timeout 30s "$root/examples/scripts/load.sh" | grep -q '^METRIC script=1 id=1 '
-else
-  echo "pkg-config not installed: skipped"
-fi
+}
+# The README example crashed 4 runs in 5 while empty arrays were a dangling 0x8 (issue 11).
+for i in $(seq 10); do run_agent ./agent-shared; run_agent ./agent-static; done
+echo "README example: 20 runs, each printed a metric and stopped cleanly on SIGINT"
+
+step "consumer go test -race (drains on fresh goroutines, shared and static)"
+CGO_LDFLAGS=$rpath go test -race -count=1 .
+go test -race -count=1 -tags gsp_static .
 
 step "Go binding: all checks passed"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Shipping checks: version macros, the ABI table, exported symbols and soname, then an install into
-# a temporary prefix and the C host built three ways against it (pkg-config shared, static, CMake).
+# a temporary prefix (stripped; --debug-info keeps the debug information apart) and the C host
+# built four ways against it, as README.md's install section says: pkg-config shared with an
+# rpath, shared found through LD_LIBRARY_PATH, static (gsp-static.pc), CMake. Then --help of
+# every program in c-examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in pkg-config cmake; do
@@ -28,27 +31,58 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 bash tools/install.sh "$prefix" >/dev/null
 [ -L "$prefix/lib/libgsp.so.$major" ] && [ -f "$prefix/lib/libgsp.so.$version" ] && [ -f "$prefix/lib/libgsp.a" ]
+if readelf -S "$prefix/lib/libgsp.so.$version" | grep -q '\.debug_info'; then
+  echo "the installed libgsp.so.$version has debug information: not stripped" >&2
+  exit 1
+fi
+echo "installed libgsp.so.$version: $(stat -c %s "$prefix/lib/libgsp.so.$version") bytes, stripped"
+# --debug-info: the same stripped library, its debug information apart, linked by .gnu_debuglink.
+bash tools/install.sh --debug-info "$work/prefix-debug" >/dev/null
+debug=$work/prefix-debug/lib/.debug/libgsp.so.$version.debug
+readelf -S "$debug" | grep -q '\.debug_info' || { echo "$debug has no debug information" >&2; exit 1; }
+readelf --string-dump=.gnu_debuglink "$work/prefix-debug/lib/libgsp.so.$version" | grep -q "libgsp.so.$version.debug"
+! readelf -S "$work/prefix-debug/lib/libgsp.so.$version" | grep -q '\.debug_info'
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 pkg-config --static --libs gsp | grep -q -- -lpthread || { echo "pkg-config --static lacks system libs" >&2; exit 1; }
 warn="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror"
 
-# 1. Shared, through pkg-config.
+# 1. Shared, through pkg-config, with an rpath: the host finds libgsp.so.MAJOR in the prefix.
 # shellcheck disable=SC2046,SC2086
 cc $warn $(pkg-config --cflags gsp) -o "$work/host-shared" c-examples/host.c $(pkg-config --libs gsp) -Wl,-rpath,"$prefix/lib"
 ldd "$work/host-shared" | grep -q "libgsp.so.$major => $prefix/lib/libgsp.so.$major"
 
-# 2. Static: the archive plus the system libraries pkg-config --static names.
-libs=$(pkg-config --static --libs gsp)
+# 2. Shared without an rpath: the loader does not know the prefix until told (LD_LIBRARY_PATH here,
+#    ldconfig for a system-wide prefix).
 # shellcheck disable=SC2046,SC2086
-cc $warn $(pkg-config --cflags gsp) -o "$work/host-static" c-examples/host.c ${libs/-lgsp/-l:libgsp.a}
+cc $warn $(pkg-config --cflags gsp) -o "$work/host-norpath" c-examples/host.c $(pkg-config --libs gsp)
+if out=$("$work/host-norpath" --ticks 1 examples/scripts/load.sh 2>&1); then
+  echo "a host without rpath found libgsp.so.$major outside the loader's paths: $out" >&2
+  exit 1
+fi
+grep -q "libgsp.so.$major: cannot open shared object file" <<<"$out"
+
+# 3. Static: gsp-static.pc names libgsp.a and the system libraries it needs.
+# shellcheck disable=SC2046
+cc $warn $(pkg-config --cflags gsp-static) -o "$work/host-static" c-examples/host.c $(pkg-config --libs gsp-static)
 if ldd "$work/host-static" | grep -q libgsp; then echo "static host still needs libgsp.so" >&2; exit 1; fi
 
-# 3. CMake with pkg_check_modules.
+# 4. CMake with pkg_check_modules.
 cmake -S c-examples/cmake -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_RPATH="$prefix/lib" >/dev/null
 cmake --build "$work/cmake" >/dev/null
 
-for host in "$work/host-shared" "$work/host-static" "$work/cmake/host"; do
-  out=$("$host" --ticks 3 examples/scripts/load.sh)
+for host in "$work/host-shared" "LD_LIBRARY_PATH=$prefix/lib $work/host-norpath" "$work/host-static" "$work/cmake/host"; do
+  out=$(env $host --ticks 3 examples/scripts/load.sh)
   grep -q '^METRIC script=1 id=1 ' <<<"$out" || { echo "$host produced no metric:" >&2; echo "$out" >&2; exit 1; }
   echo "ok: $host"
 done
+
+# Every program in c-examples explains itself, and refuses an unknown option instead of running it.
+make -s -C c-examples host api_test stress_test
+for program in host api_test stress_test; do
+  c-examples/$program --help | grep -q "^usage: c-examples/$program "
+  if c-examples/$program --no-such-option 2>/dev/null; then
+    echo "c-examples/$program accepted --no-such-option" >&2
+    exit 1
+  fi
+done
+echo "ok: --help of c-examples/host, api_test, stress_test"

@@ -784,3 +784,157 @@ func TestRunNow(t *testing.T) {
 		t.Errorf("RunNow(999) = %v, want ErrNotFound", err)
 	}
 }
+
+// drainFresh drains on a new goroutine, below depth frames of recursion. Its stack starts small
+// and grows when a call needs more; Go's stack copier then checks every pointer in the frames
+// being copied. Varying depth moves that growth across the record-copying code, so some drain
+// grows the stack while a C array pointer is live in a frame.
+func drainFresh(t *testing.T, rt *Runtime, depth int) []Record {
+	t.Helper()
+	var recs []Record
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		atDepth(depth, func() { recs, err = rt.DrainAll() })
+	}()
+	<-done
+	if err != nil {
+		t.Fatalf("DrainAll: %v", err)
+	}
+	return recs
+}
+
+// atDepth calls f below n frames of recursion.
+//
+//go:noinline
+func atDepth(n int, f func()) {
+	if n == 0 {
+		f()
+		return
+	}
+	atDepth(n-1, f)
+}
+
+// Empty arrays cross the C ABI as NULL with count 0. A dangling non-NULL pointer (0x8 from an
+// empty Rust Vec) crashed the Go runtime with "bad pointer in frame" when a drain on a fresh
+// goroutine grew its stack while copying it. For every stack depth in a range that moves the
+// goroutine's 8, 16 and 32 KiB limits across the copying code, a drain on a fresh goroutine
+// copies configurations without events and with metrics without dimensions, then a drain at
+// the same depth copies their data: samples without dimensions, an event without attributes.
+func TestEmptyArraysOnFreshGoroutines(t *testing.T) {
+	rt := newRuntime(t, Options{})
+	empty, err := rt.AddScript(script(t, "empty_arrays.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAttrs, err := rt.AddScript(script(t, "no_attributes.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0) // constant: data runs follow each configuration only
+	// collect ticks and drains at depth until want(records) holds.
+	collect := func(depth int, what string, want func([]Record) bool) []Record {
+		var recs []Record
+		deadline := time.Now().Add(30 * time.Second)
+		if err := rt.Tick(now); err != nil {
+			t.Fatal(err)
+		}
+		for !want(recs) {
+			if time.Now().After(deadline) {
+				t.Fatalf("depth %d: no %s within 30 s: %s", depth, what, dump(recs))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_, _ = rt.Wait(ctx)
+			cancel()
+			recs = append(recs, drainFresh(t, rt, depth)...)
+		}
+		return recs
+	}
+	count := func(recs []Record, match func(Record) bool) int {
+		n := 0
+		for _, r := range recs {
+			if match(r) {
+				n++
+			}
+		}
+		return n
+	}
+	isConfig := func(r Record) bool { _, ok := r.(*ScriptConfig); return ok }
+	isData := func(r Record) bool {
+		switch r.(type) {
+		case *MetricSample, *Event:
+			return true
+		}
+		return false
+	}
+	for depth := 0; depth < 1100; depth++ {
+		if depth > 0 {
+			for _, id := range []uint64{empty, noAttrs} {
+				if err := rt.Reconfigure(id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		recs := collect(depth, "configurations", func(r []Record) bool { return count(r, isConfig) == 2 })
+		recs = append(recs, collect(depth, "data", func(r []Record) bool { return count(r, isData) == 22 })...)
+		for _, r := range recs {
+			switch r := r.(type) {
+			case *ScriptConfig:
+				for _, m := range r.Metrics {
+					if m.Dimensions != nil {
+						t.Fatalf("metric %d declares no dimensions, got %+v", m.ID, m.Dimensions)
+					}
+				}
+				for _, e := range r.Events {
+					if e.Attributes != nil {
+						t.Fatalf("event %d declares no attributes, got %+v", e.ID, e.Attributes)
+					}
+				}
+				if r.ScriptID == empty && (len(r.Metrics) != 20 || r.Events != nil) {
+					t.Fatalf("empty_arrays.sh: got %d metrics, events %+v", len(r.Metrics), r.Events)
+				}
+			case *MetricSample:
+				if r.Dimensions != nil {
+					t.Fatalf("sample of metric %d has no dimension values, got %+v", r.MetricID, r.Dimensions)
+				}
+			case *Event:
+				if r.AttributesJSON != "{}" {
+					t.Fatalf("event attributes: got %q, want {}", r.AttributesJSON)
+				}
+			case *Diagnostic:
+				t.Fatalf("unexpected diagnostic: %v", r)
+			}
+		}
+	}
+}
+
+// The package example (the README's) run many times, each time on a fresh goroutine: its
+// configuration has no events, which crashed 4 runs in 5 while empty arrays were 0x8.
+func TestExampleManyTimes(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		rt := newRuntime(t, Options{})
+		if _, err := rt.AddScript(script(t, "example.sh")); err != nil {
+			t.Fatal(err)
+		}
+		h := newHost(t, rt)
+		deadline := time.Now().Add(time.Minute)
+		for len(metrics(h.records, 1)) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("run %d: no metric within a minute: %s", i, dump(h.records))
+			}
+			if err := rt.Tick(h.now); err != nil {
+				t.Fatal(err)
+			}
+			h.now = h.now.Add(time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_, _ = rt.Wait(ctx)
+			cancel()
+			h.records = append(h.records, drainFresh(t, rt, 13*i%256)...)
+		}
+		if got := metrics(h.records, 1)[0]; got.Value != 42.5 || len(got.Dimensions) != 1 {
+			t.Fatalf("run %d: got %+v", i, got)
+		}
+		rt.Close()
+	}
+}

@@ -2,6 +2,12 @@ package gsp
 
 /*
 #include "gsp.h"
+
+// The binding is written for libgsp 0.1: a header of another version stops the build here
+// instead of failing later on a missing or changed declaration.
+#if GSP_VERSION_MAJOR != 0 || GSP_VERSION_MINOR != 1
+#error "github.com/gsp-project/gsp/bindings/go needs libgsp 0.1.x; install the matching libgsp (tools/install.sh) or use a module version that matches yours"
+#endif
 */
 import "C"
 

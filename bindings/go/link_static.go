@@ -1,14 +1,13 @@
-//go:build !gsp_dynamic && !gsp_external
+//go:build gsp_static && !gsp_external
 
 package gsp
 
-// By default the package builds against this repository: include/gsp.h and the static library
-// `cargo build --release` leaves in target/release, so a Go binary needs no libgsp.so at run
-// time. The -l flags are the system libraries a Rust staticlib needs on Linux (what
-// `cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs` reports).
+// With -tags gsp_static the package links libgsp.a from an installed libgsp, so Go binaries
+// need no libgsp.so at run time. gsp-static.pc (written by tools/install.sh) names the archive
+// and the system libraries it needs, as rustc reported them when libgsp was built: the library
+// list has that one source.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libgsp.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo pkg-config: gsp-static
 */
 import "C"

@@ -321,6 +321,27 @@ impl Checker {
         // Unreported metrics only mean something when some run's output was parsed.
         if any_parsed && !report.interrupted {
             never_reported(&mut report, &config, &seen_metrics, &seen_events);
+            // A script that declares metrics but delivers nothing at all fails the check, so the
+            // exit status says whether it delivers data (Difference needs a second run first).
+            let only_difference = config
+                .metrics
+                .iter()
+                .all(|m| m.calctype == Calctype::Difference);
+            if seen_metrics.is_empty()
+                && seen_events.is_empty()
+                && !config.metrics.is_empty()
+                && !(only_difference && report.runs_requested == 1)
+            {
+                let runs = report.runs_requested;
+                report.findings.push(Finding::new(
+                    Severity::Error,
+                    "no_data",
+                    format!(
+                        "no value and no event was delivered in {runs} data run(s): the script declares {} metric(s) but reports none",
+                        config.metrics.len()
+                    ),
+                ));
+            }
         }
         merge_repeated(&mut report.findings);
         report

@@ -78,10 +78,17 @@ node_exporter --collector.textfile.directory=DIR. Files stay when gsp stops: ale
 node_textfile_mtime_seconds for staleness. With --textfile, stdout stays empty unless --format
 is given.
 
+Exit status (like telegraf --test): 0; 1 when stdout or a textfile could not be written (a full
+disk, a closed pipe: reported on stderr), or, with --once, when a script delivered no data: its
+configuration failed or its data run reported an error (spawn failure, non-zero exit, timeout);
+2 on usage errors. A run that succeeded but printed no value (a Difference metric's first run)
+counts as delivered. --textfile logs where it writes, and each script's first write, on stderr.
+
 --execd is for Telegraf's [[inputs.execd]] with signal = \"STDIN\" and data_format = \"influx\":
 configuration runs at start; each line read from stdin runs every configured script's data mode
 once (Telegraf's interval replaces the scripts' period) and prints their values and events; gsp
-exits at EOF or on SIGTERM. Diagnostics go to stderr with Telegraf's E!/W!/I! level prefixes.";
+exits at EOF or on SIGTERM. Diagnostics go to stderr with Telegraf's E!/W!/I! level prefixes;
+a W! warning says when gathers come more often than a script's period.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -96,7 +103,8 @@ It reports spawn problems and their likely cause, exit status and stderr, JSON e
 their position, missing, unknown, misspelled and out-of-range fields with line numbers,
 duplicate ids, every rejected data line, metrics never reported, undeclared ids, and runs
 close to maxruntime. Exit status: 0 when there is no error (warnings allowed), 1 when there
-are errors, 2 on usage errors.";
+are errors (among them a script that delivers no value and no event at all), 2 on usage
+errors, like promtool check.";
 
 #[derive(Parser)]
 #[command(
@@ -168,12 +176,9 @@ struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// The script's command line: one argument split like a shell would, or several words.
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND_LINE"
-    )]
+    /// Options of gsp check come first: an unknown one is a usage error, not part of the
+    /// command line; words after the first (or after --) belong to the script.
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND_LINE")]
     command: Vec<String>,
 }
 

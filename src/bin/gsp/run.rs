@@ -34,6 +34,10 @@ pub struct Settings {
 }
 
 /// Runs `scripts` until done (`--once`), EOF (`--execd`), SIGINT or SIGTERM.
+///
+/// Exit status: 2 for usage errors; 1 when stdout or a textfile could not be written, or, with
+/// `--once`, when a script delivered no data (its configuration failed, or its data run reported
+/// an error: spawn failure, non-zero exit, timeout...); 0 otherwise.
 pub fn run(settings: Settings, scripts: &[String], options: Options) -> ExitCode {
     if let Some(dir) = &settings.textfile {
         if let Err(message) = check_textfile_dir(dir) {
@@ -58,16 +62,71 @@ pub fn run(settings: Settings, scripts: &[String], options: Options) -> ExitCode
         }
     }
     let mut out = Output::new(&settings, scripts);
-    let finished_normally = if settings.execd {
-        execd(&mut slots, &mut out)
-    } else {
-        scheduled(&mut slots, &mut out, &settings)
-    };
-    if finished_normally && settings.once && settings.stdout == Some(Format::Prometheus) {
-        out.push_document();
-        let _ = out.flush();
+    if let Some(dir) = &settings.textfile {
+        eprintln!(
+            "gsp: writing node_exporter textfiles to {}, each replaced after every run of its script:",
+            dir.display()
+        );
+        for s in &out.scripts {
+            eprintln!("gsp:   {}.prom  <- `{}`", s.stem, s.label);
+        }
     }
-    ExitCode::SUCCESS
+    if settings.execd {
+        execd(&mut slots, &mut out);
+    } else {
+        scheduled(&mut slots, &mut out, &settings);
+    }
+    if out.stdout_error.is_none() && settings.once && settings.stdout == Some(Format::Prometheus) {
+        out.push_document();
+        out.flush();
+    }
+    let mut failed = false;
+    if let Some(e) = &out.stdout_error {
+        eprintln!("gsp: cannot write to stdout ({e}); output was lost, stopping");
+        failed = true;
+    }
+    if out.textfile_failures > 0 {
+        eprintln!(
+            "gsp: {} textfile write(s) failed (reported above); node_exporter has stale or no data for those scripts",
+            out.textfile_failures
+        );
+        failed = true;
+    }
+    if settings.once && out.stdout_error.is_none() {
+        let missing: Vec<String> = out
+            .scripts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.outcome {
+                Some(Outcome::Delivered) => None,
+                Some(Outcome::ConfigFailed) => Some(format!(
+                    "script {} `{}` (configuration failed)",
+                    i + 1,
+                    s.label
+                )),
+                Some(Outcome::RunFailed) => Some(format!(
+                    "script {} `{}` (its data run reported an error)",
+                    i + 1,
+                    s.label
+                )),
+                None => Some(format!("script {} `{}` (did not finish)", i + 1, s.label)),
+            })
+            .collect();
+        if !missing.is_empty() {
+            eprintln!(
+                "gsp: {} of {} script(s) delivered no data: {}",
+                missing.len(),
+                out.scripts.len(),
+                missing.join(", ")
+            );
+            failed = true;
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn check_textfile_dir(dir: &Path) -> Result<(), String> {
@@ -101,12 +160,12 @@ fn poll_all(slots: &mut [Slot], out: &mut Output, pacing: Pacing) -> bool {
     busy
 }
 
-/// The loop of `gsp run` without `--execd`. False when stdout was closed.
-fn scheduled(slots: &mut [Slot], out: &mut Output, settings: &Settings) -> bool {
+/// The loop of `gsp run` without `--execd`; ends early when stdout cannot be written.
+fn scheduled(slots: &mut [Slot], out: &mut Output, settings: &Settings) {
     while !stop_requested() {
         let busy = poll_all(slots, out, settings.pacing);
-        if out.flush().is_err() {
-            return false; // stdout closed (e.g. piped into head)
+        if !out.flush() {
+            return; // e.g. a full disk, or stdout piped into head: reported by run()
         }
         if settings.once && slots.iter().all(Slot::done_once) {
             break;
@@ -115,13 +174,15 @@ fn scheduled(slots: &mut [Slot], out: &mut Output, settings: &Settings) -> bool 
             std::thread::sleep(POLL);
         }
     }
-    true
 }
 
-/// Telegraf execd: each line on stdin asks for one gather. False when stdout was closed.
-fn execd(slots: &mut [Slot], out: &mut Output) -> bool {
+/// Telegraf execd: each line on stdin asks for one gather; ends early when stdout cannot be
+/// written.
+fn execd(slots: &mut [Slot], out: &mut Output) {
     let mut pending: u64 = 0;
     let mut eof = false;
+    let mut last_gather: Option<Instant> = None;
+    let mut warned = vec![false; slots.len()];
     while !stop_requested() {
         if !eof {
             match read_stdin_lines(POLL) {
@@ -139,15 +200,40 @@ fn execd(slots: &mut [Slot], out: &mut Output) -> bool {
                 pending = 2;
             }
             pending -= 1;
+            let now = Instant::now();
+            if let Some(previous) = last_gather {
+                warn_faster_than_period(slots, now - previous, &mut warned);
+            }
+            last_gather = Some(now);
             gather(slots, out);
         } else if eof {
             break;
         }
-        if out.flush().is_err() {
-            return false;
+        if !out.flush() {
+            return;
         }
     }
-    true
+}
+
+/// Once per script: Telegraf asks for data more often than the script's period allows.
+fn warn_faster_than_period(slots: &[Slot], interval: Duration, warned: &mut [bool]) {
+    for (slot, warned) in slots.iter().zip(warned) {
+        let Some(config) = &slot.config else {
+            continue;
+        };
+        let period = Duration::from_secs(u64::from(config.period_s));
+        if !*warned && interval < period {
+            *warned = true;
+            eprintln!(
+                "W! gsp: script {} `{}`: gathers come {:.1} s apart, more often than its period of {} s, and every gather runs it; set the [[inputs.execd]] interval to \"{}s\" or more",
+                slot.index,
+                slot.command,
+                interval.as_secs_f64(),
+                config.period_s,
+                config.period_s
+            );
+        }
+    }
 }
 
 /// Waits up to `timeout` for stdin; returns the newlines read (0 on timeout), `None` at EOF.
@@ -214,6 +300,17 @@ fn gather(slots: &mut [Slot], out: &mut Output) {
     }
 }
 
+/// Whether a script delivered data (what `--once` reports in its exit status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Configured, and the last data run reported no error.
+    Delivered,
+    /// The last configuration run failed.
+    ConfigFailed,
+    /// The last data run reported an error diagnostic.
+    RunFailed,
+}
+
 /// Per-script output state.
 struct ScriptOut {
     label: String,
@@ -224,6 +321,9 @@ struct ScriptOut {
     pending_errors: usize,
     last: Option<Snapshot>,
     last_write_error: Option<String>,
+    /// Whether its textfile was written once (the first write is logged).
+    written: bool,
+    outcome: Option<Outcome>,
 }
 
 /// Turns records into the chosen outputs.
@@ -236,6 +336,10 @@ struct Output {
     scripts: Vec<ScriptOut>,
     names: Names,
     buf: String,
+    /// The first error writing stdout; nothing is written after it.
+    stdout_error: Option<std::io::Error>,
+    /// Textfile writes that failed.
+    textfile_failures: u64,
 }
 
 impl Output {
@@ -258,10 +362,14 @@ impl Output {
                     pending_errors: 0,
                     last: None,
                     last_write_error: None,
+                    written: false,
+                    outcome: None,
                 })
                 .collect(),
             names: Names::assign(&[]),
             buf: String::new(),
+            stdout_error: None,
+            textfile_failures: 0,
         }
     }
 
@@ -315,6 +423,12 @@ impl Output {
 
     fn finished(&mut self, i: usize, f: Finished) {
         let s = &mut self.scripts[i];
+        s.outcome = match f {
+            Finished::Config { ok: true } => None, // a data run decides
+            Finished::Config { ok: false } => Some(Outcome::ConfigFailed),
+            Finished::Data { .. } if s.pending_errors > 0 => Some(Outcome::RunFailed),
+            Finished::Data { .. } => Some(Outcome::Delivered),
+        };
         let snapshot = match f {
             Finished::Config { ok: true } => {
                 s.pending = Snapshot::default();
@@ -377,8 +491,22 @@ impl Output {
         let result = prom::write_textfile(dir, &s.stem, &body);
         let s = &mut self.scripts[i];
         match result {
-            Ok(()) => s.last_write_error = None,
+            Ok(()) => {
+                if !s.written || s.last_write_error.is_some() {
+                    let again = if s.written { " again" } else { "" };
+                    eprintln!(
+                        "gsp: script {} `{}`: wrote {}/{}.prom{again}",
+                        i + 1,
+                        s.label,
+                        dir.display(),
+                        s.stem
+                    );
+                }
+                s.written = true;
+                s.last_write_error = None;
+            }
             Err(e) => {
+                self.textfile_failures += 1;
                 let message = format!(
                     "gsp: cannot write {}/{}.prom: {e}; check that the directory exists and gsp may write to it",
                     dir.display(),
@@ -393,17 +521,25 @@ impl Output {
         }
     }
 
-    /// Writes what is buffered for stdout.
-    fn flush(&mut self) -> std::io::Result<()> {
+    /// Writes what is buffered for stdout; false once writing failed (the error is kept).
+    fn flush(&mut self) -> bool {
+        if self.stdout_error.is_some() {
+            self.buf.clear();
+            return false;
+        }
         if self.buf.is_empty() {
-            return Ok(());
+            return true;
         }
         let mut stdout = std::io::stdout().lock();
         let result = stdout
             .write_all(self.buf.as_bytes())
             .and_then(|()| stdout.flush());
         self.buf.clear();
-        result
+        if let Err(e) = result {
+            self.stdout_error = Some(e);
+            return false;
+        }
+        true
     }
 }
 

@@ -1,9 +1,10 @@
 """Finding and loading libgsp.
 
-Order: the GSP_LIBRARY environment variable (an explicit path, used alone), then a copy shipped
-in the package (gsp/_lib/), then target/release and target/debug of every directory above the
-package (an in-tree or editable checkout) and above the current directory (an installed
-package used from inside the repository).
+Order: the GSP_LIBRARY environment variable (an explicit path, used alone), then the copy the
+wheel ships in the package (gsp/_lib/), then target/release and target/debug of every directory
+above the package (an in-tree or editable checkout) and above the current directory (a package
+used from inside the repository), and last the system's dynamic loader asked for the soname
+libgsp.so.MAJOR (a libgsp installed by tools/install.sh: ldconfig's cache, LD_LIBRARY_PATH).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ BINDING_VERSION = (0, 1)
 ENV_VAR = "GSP_LIBRARY"
 
 
+def system_library_name() -> str:
+    """The name the system's dynamic loader is asked for: the soname, e.g. libgsp.so.0."""
+    if sys.platform == "darwin":
+        return f"libgsp.{BINDING_VERSION[0]}.dylib"
+    return f"libgsp.so.{BINDING_VERSION[0]}"
+
+
 def library_filename() -> str:
     """libgsp's file name as cargo builds it on this platform."""
     if sys.platform == "darwin":
@@ -44,24 +52,46 @@ def candidates(package_dir: Path, cwd: Path) -> list[Path]:
     return list(dict.fromkeys(out))  # de-duplicated, order kept
 
 
-def find_library(env: Mapping[str, str], package_dir: Path, cwd: Path) -> Path:
-    """The library to load; LibraryError naming every place tried when there is none."""
+def find_library(env: Mapping[str, str], package_dir: Path, cwd: Path) -> Path | None:
+    """The library file to load; None when only the system loader is left to ask.
+
+    LibraryError when GSP_LIBRARY names a missing file.
+    """
     explicit = env.get(ENV_VAR, "")
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise LibraryError(f"{ENV_VAR}={explicit}: no such file")
         return path
-    tried = candidates(package_dir, cwd)
-    for path in tried:
+    for path in candidates(package_dir, cwd):
         if path.is_file():
             return path
-    places = "\n  ".join(str(p) for p in tried)
-    raise LibraryError(
-        f"libgsp not found: {ENV_VAR} is unset, and none of these exists:\n  {places}\n"
-        f"Build it (`cargo build --release` in the gsp repository) or set {ENV_VAR} "
-        "to the library's path."
+    return None
+
+
+def not_found(package_dir: Path, cwd: Path, system_error: str) -> LibraryError:
+    """The error when nothing was found: every place tried, and how to get a libgsp."""
+    places = "\n  ".join(str(p) for p in candidates(package_dir, cwd))
+    return LibraryError(
+        f"libgsp not found: {ENV_VAR} is unset, none of these exists:\n  {places}\n"
+        f"and the system's dynamic loader has no {system_library_name()} ({system_error}).\n"
+        "Install the package with its library (pip install gsp-runtime, or pip install "
+        "./bindings/python in the gsp repository), install libgsp (tools/install.sh; then "
+        f"ldconfig or LD_LIBRARY_PATH), or set {ENV_VAR} to the library's path."
     )
+
+
+def loaded_path(name: str) -> Path:
+    """The file the dynamic loader mapped for ``name`` (from /proc/self/maps), else ``name``."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6 and Path(fields[5].strip()).name.startswith(name):
+                    return Path(fields[5].strip())
+    except OSError:
+        pass
+    return Path(name)
 
 
 def parse_version(text: str) -> tuple[int, int]:
@@ -96,11 +126,16 @@ class Library:
 
 
 def open_library(path: Path) -> Library:
-    """Loads ``path``, checks its version against the binding's, and declares its functions."""
+    """Loads ``path``, checks its version against the binding's, and declares its functions.
+
+    A bare file name (no directory) is looked up by the system's dynamic loader.
+    """
     try:
         cdll = ctypes.CDLL(str(path))
     except OSError as e:
         raise LibraryError(f"cannot load libgsp from {path}: {e}") from e
+    if path.parent == Path("."):
+        path = loaded_path(path.name)
     try:
         version_fn = cdll.gsp_version
     except AttributeError:
@@ -133,5 +168,12 @@ def load_library() -> Library:
                 cwd = Path.cwd()
             except OSError:  # the current directory was removed
                 cwd = here
-            _library = open_library(find_library(os.environ, here, cwd))
+            path = find_library(os.environ, here, cwd)
+            if path is None:
+                try:
+                    ctypes.CDLL(system_library_name())
+                except OSError as e:
+                    raise not_found(here, cwd, str(e)) from None
+                path = Path(system_library_name())
+            _library = open_library(path)
         return _library
