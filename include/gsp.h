@@ -416,7 +416,10 @@ typedef struct gsp_options {
    */
   const char *const *extra_env;
   /**
-   * NULL, or run scripts as this user (name or numeric uid). The host must be root.
+   * NULL, or run scripts as this user (name or numeric uid). The host must be root, or hold
+   * CAP_SETUID and CAP_SETGID (e.g. systemd's AmbientCapabilities=). The script gets exactly
+   * the user's groups, no capabilities in any set (unless the user is root) and no_new_privs;
+   * a run where gsp cannot ensure that fails with GSP_DIAG_SPAWN_FAILED.
    */
   const char *run_as_user;
   /**

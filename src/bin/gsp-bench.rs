@@ -137,7 +137,11 @@ fn inner_gsp_w2(n: usize, script: &str) -> Value {
     };
     std::thread::sleep(Duration::from_millis(10));
     let before = threads();
-    let rt = Runtime::new(Options::default()).unwrap();
+    let rt = Runtime::new(Options {
+        max_concurrent_runs: n,
+        ..Options::default()
+    })
+    .unwrap();
     let ids: Vec<u64> = (0..n).map(|_| rt.add_script(script).unwrap()).collect();
     rt.tick(T0);
     let start = Instant::now();
@@ -331,6 +335,85 @@ fn inner_gsp_w5(n: usize, script: &str, dir: &str) -> Value {
     json!({"scripts": n, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)})
 }
 
+/// W6: how long `tick` takes while large Difference runs are turned into records: one thread
+/// ticks every millisecond (with a host clock that makes the runs due back to back) while the
+/// host drains on another.
+fn inner_gsp_w6(file: &str, script: &str, runs: u64) -> Value {
+    let rt = Arc::new(
+        Runtime::new(Options {
+            max_stdout_bytes: 256 << 20,
+            queue_capacity: 8 << 20,
+            ..Options::default()
+        })
+        .unwrap(),
+    );
+    let id = rt.add_script(&format!("{script} {file}")).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let drainer = {
+        let (rt, stop) = (rt.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                rt.wait(Duration::from_millis(20));
+                rt.drain(usize::MAX, |_| n += 1).unwrap();
+            }
+            n
+        })
+    };
+    let mut latencies_us = Vec::new();
+    let mut now = T0;
+    let start = Instant::now();
+    while rt.script_state(id).unwrap().data_runs_done < runs {
+        assert!(start.elapsed() < Duration::from_secs(300), "W6 stalled");
+        let t = Instant::now();
+        rt.tick(now);
+        latencies_us.push(t.elapsed().as_secs_f64() * 1e6);
+        now += 60_000;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let records = drainer.join().unwrap();
+    latencies_us.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies_us[((latencies_us.len() - 1) as f64 * p).round() as usize];
+    json!({"ticks": latencies_us.len(), "runs": runs, "records": records,
+           "p50_us": pct(0.5), "p99_us": pct(0.99), "max_us": pct(1.0)})
+}
+
+/// W7: sequential contained runs (an rlimit set, so gsp must run code before exec) from a host
+/// that first allocates and touches `host_mb` MB: wall time per run.
+fn inner_gsp_w7(script: &str, host_mb: usize, runs: u64) -> Value {
+    let ballast: Vec<u8> = vec![1u8; host_mb << 20];
+    let touched: u64 = ballast.iter().step_by(4096).map(|&b| u64::from(b)).sum();
+    let rt = Runtime::new(Options {
+        limits: gsp::ResourceLimits {
+            open_files: Some(256),
+            ..Default::default()
+        },
+        ..Options::default()
+    })
+    .unwrap();
+    let id = rt.add_script(script).unwrap();
+    let mut drained = 0;
+    until_data_runs(&rt, id, T0, 1, &mut drained);
+    let t0 = Instant::now();
+    let mut now = T0;
+    for i in 0..runs {
+        now += 60_000;
+        rt.tick(now);
+        let want = drained + 1;
+        let start = Instant::now();
+        while drained < want {
+            assert!(start.elapsed() < Duration::from_secs(30), "run {i} stalled");
+            rt.wait(Duration::from_millis(100));
+            rt.drain(usize::MAX, |_| drained += 1).unwrap();
+        }
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    assert_eq!(rt.stats().runs_failed, 0);
+    json!({"host_mb": host_mb, "touched_pages": touched, "runs": runs, "wall_s": wall,
+           "ms_per_run": wall * 1e3 / runs as f64})
+}
+
 fn inner(args: &[String]) {
     let arg = |i: usize| args[i].clone();
     let num = |i: usize| args[i].parse::<u64>().unwrap();
@@ -357,6 +440,8 @@ fn inner(args: &[String]) {
         }
         "gsp-w4" => inner_gsp_w4(num(1) as usize, &arg(2), num(3), num(4)),
         "gsp-w5" => inner_gsp_w5(num(1) as usize, &arg(2), &arg(3)),
+        "gsp-w6" => inner_gsp_w6(&arg(1), &arg(2), num(3)),
+        "gsp-w7" => inner_gsp_w7(&arg(1), num(2) as usize, num(3)),
         other => panic!("unknown inner measurement {other}"),
     };
     println!("{out}");
@@ -662,6 +747,62 @@ fn main() {
         ),
         String::new(),
         format!("p99 < 50 ms: {}", verdict(f(&w5, "p99_ms") < 50.0)),
+    );
+
+    let w6_runs = if quick { 3 } else { 10 };
+    eprintln!(
+        "W6: tick latency while {w6_runs} Difference runs of {} MB each are applied",
+        if quick { 10 } else { 50 }
+    );
+    let diff = write_script(
+        &dir,
+        "diff.sh",
+        "#!/bin/sh\nif [ \"$2\" = -c ]; then echo '{\"maxruntime\": 50000, \"metrics\": [{\"id\":1,\"calctype\":\"Difference\",\"dimensions\":[{\"id\":1,\"name\":\"if\"},{\"id\":2,\"name\":\"dir\"}]}]}'; exit 0; fi\nexec cat \"$1\"\n",
+    );
+    let w6 = run_json(me().args(["gsp-w6", &data_s, &diff, &w6_runs.to_string()]));
+    table.row(
+        "W6 tick latency",
+        "gsp",
+        format!(
+            "p50 {:.0} µs, p99 {:.0} µs, max {:.1} ms",
+            f(&w6, "p50_us"),
+            f(&w6, "p99_us"),
+            f(&w6, "max_us") / 1e3
+        ),
+        format!("{} ticks", w6["ticks"]),
+        format!(
+            "p99 < 1 ms, max < 10 ms: {}",
+            verdict(f(&w6, "p99_us") < 1000.0 && f(&w6, "max_us") < 10_000.0)
+        ),
+    );
+
+    let w7_runs = if quick { "100" } else { "300" };
+    eprintln!("W7: {w7_runs} contained runs from a 16 MB host and from a 2 GB host");
+    let (mut small, mut large) = (vec![], vec![]);
+    for _ in 0..reps {
+        small.push(f(
+            &run_json(me().args(["gsp-w7", &ten, "16", w7_runs])),
+            "ms_per_run",
+        ));
+        large.push(f(
+            &run_json(me().args(["gsp-w7", &ten, "2048", w7_runs])),
+            "ms_per_run",
+        ));
+    }
+    let (s7, l7) = (median(small), median(large));
+    table.row(
+        "W7 contained spawn",
+        "gsp, 16 MB host",
+        format!("{s7:.2} ms/run"),
+        "1.00".into(),
+        String::new(),
+    );
+    table.row(
+        "W7 contained spawn",
+        "gsp, 2 GB host",
+        format!("{l7:.2} ms/run"),
+        format!("{:.2}", l7 / s7),
+        format!("≤ 1.2× the small host: {}", verdict(l7 <= 1.2 * s7)),
     );
 
     let mut stdout = std::io::stdout();

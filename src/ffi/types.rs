@@ -165,7 +165,10 @@ pub struct gsp_options {
     /// NULL, or a NULL-terminated array of "NAME=VALUE" strings added to the host's environment
     /// for scripts. Copied by gsp_runtime_new(); the caller keeps ownership.
     pub extra_env: *const *const c_char,
-    /// NULL, or run scripts as this user (name or numeric uid). The host must be root.
+    /// NULL, or run scripts as this user (name or numeric uid). The host must be root, or hold
+    /// CAP_SETUID and CAP_SETGID (e.g. systemd's AmbientCapabilities=). The script gets exactly
+    /// the user's groups, no capabilities in any set (unless the user is root) and no_new_privs;
+    /// a run where gsp cannot ensure that fails with GSP_DIAG_SPAWN_FAILED.
     pub run_as_user: *const c_char,
     /// NULL (the user's primary group), or this group (name or numeric gid).
     pub run_as_group: *const c_char,
