@@ -782,43 +782,47 @@ typedef struct gsp_stats {
    */
   size_t struct_size;
   /**
-   * Processes spawned.
+   * Processes spawned (a run whose spawn failed is not counted here but in runs_failed).
    */
   uint64_t runs_started;
   /**
-   * Runs that exited 0 with usable output.
+   * Runs that exited 0 and whose output was used (a configuration parsed, data lines read).
    */
   uint64_t runs_succeeded;
   /**
-   * Spawn failures, non-zero exits, invalid configurations.
+   * Runs with no usable result: spawn failures, non-zero exits and deaths by signal, exit
+   * statuses taken by another waiter, invalid configurations.
    */
   uint64_t runs_failed;
   /**
-   * Runs killed at their deadline.
+   * Runs killed at their deadline (the configuration timeout or maxruntime).
    */
   uint64_t runs_timed_out;
   /**
-   * Runs killed for other reasons (output cap, removal).
+   * Runs killed for other reasons: the stdout cap, the script removed, the runtime freed.
    */
   uint64_t runs_killed;
   /**
-   * Data lines delivered.
+   * Data lines read as values or events (also those whose Difference gave nothing yet).
    */
   uint64_t lines_parsed;
   /**
-   * Data lines rejected.
+   * Data lines rejected (unparsable, or undeclared ids); each is also in a diagnostic.
    */
   uint64_t lines_rejected;
   /**
-   * Records ever queued.
+   * Records ever added to the queue, drop reports included.
    */
   uint64_t records_queued;
   /**
-   * Records dropped because the queue was full.
+   * Records dropped because the queue was full; RECORDS_DROPPED diagnostics report them per
+   * script.
    */
   uint64_t records_dropped;
   /**
-   * Runs started and not yet finished.
+   * Runs from the tick that made them due until all of their records are queued (waiting for
+   * a slot, running, or being turned into records): with no run in flight and nothing
+   * pending, the host has every record so far.
    */
   uint64_t runs_in_flight;
   /**

@@ -16,7 +16,11 @@ use parking_lot::{Condvar, Mutex};
 use crate::record::{Diagnostic, DiagnosticKind, Record, ScriptId, Severity};
 
 struct Inner {
-    records: VecDeque<Record>,
+    /// Records in order, in the chunks they were pushed in: a push moves its vector in (no copy
+    /// of the queue under the lock, however long it grows) and a drain takes from the front.
+    chunks: VecDeque<std::vec::IntoIter<Record>>,
+    /// Records in `chunks`.
+    len: usize,
     /// Records dropped and not yet reported, per script.
     dropped_unreported: BTreeMap<ScriptId, u64>,
     closed: bool,
@@ -38,7 +42,8 @@ impl RecordQueue {
     pub fn new(capacity: usize) -> Self {
         RecordQueue {
             inner: Mutex::new(Inner {
-                records: VecDeque::new(),
+                chunks: VecDeque::new(),
+                len: 0,
                 dropped_unreported: BTreeMap::new(),
                 closed: false,
                 wakes: 0,
@@ -53,16 +58,33 @@ impl RecordQueue {
     /// Appends records in order; those that do not fit are dropped and counted (except
     /// configuration records and drop reports, which always fit).
     pub fn push_all(&self, records: impl IntoIterator<Item = Record>) {
+        // Collected before the lock is taken (a Vec's own iterator is reused in place).
+        let mut records: Vec<Record> = records.into_iter().collect();
+        if records.is_empty() {
+            return;
+        }
         let mut inner = self.inner.lock();
-        let (mut queued, mut dropped) = (0u64, 0u64);
-        for r in records {
-            if inner.records.len() < self.capacity || always_delivered(&r) {
-                inner.records.push_back(r);
-                queued += 1;
-            } else {
-                *inner.dropped_unreported.entry(r.script_id()).or_default() += 1;
-                dropped += 1;
-            }
+        let room = self.capacity.saturating_sub(inner.len);
+        let mut dropped = 0u64;
+        if records.len() > room {
+            let mut others = 0;
+            let inner = &mut *inner;
+            records.retain(|r| {
+                let keep = always_delivered(r) || {
+                    others += 1;
+                    others <= room
+                };
+                if !keep {
+                    *inner.dropped_unreported.entry(r.script_id()).or_default() += 1;
+                    dropped += 1;
+                }
+                keep
+            });
+        }
+        let queued = records.len() as u64;
+        if queued > 0 {
+            inner.len += records.len();
+            inner.chunks.push_back(records.into_iter());
         }
         drop(inner);
         self.queued.fetch_add(queued, Ordering::Relaxed);
@@ -81,18 +103,29 @@ impl RecordQueue {
     /// script that lost records, once there is room.
     pub fn pop_batch(&self, max: usize) -> Vec<Record> {
         let mut inner = self.inner.lock();
-        let n = max.min(inner.records.len());
-        let batch: Vec<Record> = inner.records.drain(..n).collect();
-        if !inner.dropped_unreported.is_empty() && inner.records.len() < self.capacity {
+        let n = max.min(inner.len);
+        let mut batch: Vec<Record> = Vec::with_capacity(n);
+        while batch.len() < n {
+            let Some(front) = inner.chunks.front_mut() else {
+                break;
+            };
+            batch.extend(front.by_ref().take(n - batch.len()));
+            if front.len() == 0 {
+                inner.chunks.pop_front();
+            }
+        }
+        inner.len -= batch.len();
+        if !inner.dropped_unreported.is_empty() && inner.len < self.capacity {
             let reports = std::mem::take(&mut inner.dropped_unreported);
             let n = reports.len() as u64;
+            let mut chunk = Vec::with_capacity(reports.len());
             for (script_id, count) in reports {
                 let whose = if script_id == 0 {
                     "runtime-wide records".to_string()
                 } else {
                     format!("records of script {script_id}")
                 };
-                inner.records.push_back(Record::Diagnostic(Diagnostic::new(
+                chunk.push(Record::Diagnostic(Diagnostic::new(
                     script_id,
                     Severity::Error,
                     DiagnosticKind::RecordsDropped,
@@ -102,6 +135,8 @@ impl RecordQueue {
                     ),
                 )));
             }
+            inner.len += chunk.len();
+            inner.chunks.push_back(chunk.into_iter());
             self.queued.fetch_add(n, Ordering::Relaxed);
         }
         batch
@@ -109,7 +144,7 @@ impl RecordQueue {
 
     /// Records waiting.
     pub fn len(&self) -> usize {
-        self.inner.lock().records.len()
+        self.inner.lock().len
     }
 
     /// Whether no record is waiting.
@@ -124,7 +159,7 @@ impl RecordQueue {
         let deadline = Instant::now().checked_add(timeout);
         let mut inner = self.inner.lock();
         let wakes = inner.wakes;
-        while inner.records.is_empty() && !inner.closed && inner.wakes == wakes {
+        while inner.len == 0 && !inner.closed && inner.wakes == wakes {
             match deadline {
                 Some(d) => {
                     if self.ready.wait_until(&mut inner, d).timed_out() {
@@ -134,7 +169,7 @@ impl RecordQueue {
                 None => self.ready.wait(&mut inner),
             }
         }
-        inner.records.len()
+        inner.len
     }
 
     /// Wakes every current waiter once.

@@ -177,23 +177,25 @@ pub struct ScriptState {
 /// Counters since the runtime was created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Processes spawned.
+    /// Processes spawned (a run whose spawn failed is not counted here but in runs_failed).
     pub runs_started: u64,
-    /// Runs that exited 0 with usable output.
+    /// Runs that exited 0 and whose output was used (a configuration parsed, data lines read).
     pub runs_succeeded: u64,
-    /// Spawn failures, non-zero exits, invalid configurations.
+    /// Runs with no usable result: spawn failures, non-zero exits and deaths by signal, exit
+    /// statuses taken by another waiter, invalid configurations.
     pub runs_failed: u64,
-    /// Runs killed at their deadline.
+    /// Runs killed at their deadline (the configuration timeout or maxruntime).
     pub runs_timed_out: u64,
-    /// Runs killed for other reasons (output cap, removal).
+    /// Runs killed for other reasons: the stdout cap, the script removed, the runtime freed.
     pub runs_killed: u64,
-    /// Data lines delivered.
+    /// Data lines read as values or events (also those whose Difference gave nothing yet).
     pub lines_parsed: u64,
-    /// Data lines rejected.
+    /// Data lines rejected (unparsable, or undeclared ids); each is also in a diagnostic.
     pub lines_rejected: u64,
-    /// Records ever queued.
+    /// Records ever added to the queue, drop reports included.
     pub records_queued: u64,
-    /// Records dropped because the queue was full.
+    /// Records dropped because the queue was full; `RecordsDropped` diagnostics report them per
+    /// script.
     pub records_dropped: u64,
     /// Runs due and not yet finished: waiting for a slot, running, or having their output turned
     /// into records. A run stops counting only once all of its records are queued, so "nothing
@@ -1478,7 +1480,8 @@ impl Inner {
             };
             if records.len() >= PUSH_CHUNK {
                 // Let the host drain while the rest of a large run is turned into records.
-                self.queue.push_all(records.drain(..));
+                self.queue
+                    .push_all(std::mem::replace(records, Vec::with_capacity(PUSH_CHUNK)));
             }
             records.push(Record::Metric(MetricRecord {
                 script_id: id,

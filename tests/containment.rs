@@ -174,8 +174,11 @@ fn a_fork_bomb_is_bounded_by_the_process_limit() {
         eprintln!("skipped: the bomb needs a dedicated user, which needs a root test process");
         return;
     }
+    // A uid of its own: RLIMIT_NPROC counts every process of the user, so a shared one (nobody)
+    // used by anything else on the machine could make the spawns fail.
     let options = Options {
-        run_as_user: Some("nobody".into()),
+        run_as_user: Some(BOMB_UID.to_string()),
+        run_as_group: Some(BOMB_UID.to_string()),
         limits: ResourceLimits {
             processes: Some(40),
             ..ResourceLimits::default()
@@ -196,7 +199,7 @@ fn a_fork_bomb_is_bounded_by_the_process_limit() {
     // Every process of the bomb's user is gone.
     let left = std::time::Instant::now();
     loop {
-        let bombs: Vec<i32> = user_processes(65534);
+        let bombs: Vec<i32> = user_processes(BOMB_UID);
         if bombs.is_empty() {
             break;
         }
@@ -207,6 +210,9 @@ fn a_fork_bomb_is_bounded_by_the_process_limit() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The fork bomb's user: no passwd entry, used by nothing else.
+const BOMB_UID: u32 = 40124;
 
 fn user_processes(uid: u32) -> Vec<i32> {
     std::fs::read_dir("/proc")
@@ -370,7 +376,8 @@ fn run_cgroups_are_unique_across_runtimes_and_processes() {
 fn a_capable_non_root_host_passes_on_no_privilege() {
     const HOST: &str = "GSP_TEST_CAPABLE_HOST";
     if let Ok(out) = std::env::var(HOST) {
-        // The host: uid 65534, groups 0 and 6, CAP_SETUID/CAP_SETGID ambient.
+        // The host: uid 40123 (not the fork bomb test's nobody), groups 0 and 6, CAP_SETUID and
+        // CAP_SETGID ambient.
         let pairs = run_probe_script(
             "privilege_probe.sh",
             Options {
@@ -396,8 +403,8 @@ fn a_capable_non_root_host_passes_on_no_privilege() {
     let out = dir.path().join("probe");
     let status = std::process::Command::new(setpriv)
         .args([
-            "--reuid=65534",
-            "--regid=65534",
+            "--reuid=40123",
+            "--regid=40123",
             "--groups=0,6",
             "--inh-caps=+setuid,+setgid",
             "--ambient-caps=+setuid,+setgid",

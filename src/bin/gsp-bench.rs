@@ -37,6 +37,15 @@ fn thread_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// This thread's (voluntary, involuntary) context switches so far.
+fn switches() -> (i64, i64) {
+    // SAFETY: rusage is plain data written by the kernel.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    (ru.ru_nvcsw, ru.ru_nivcsw)
+}
+
 fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
 }
@@ -361,22 +370,37 @@ fn inner_gsp_w6(file: &str, script: &str, runs: u64) -> Value {
         })
     };
     let mut latencies_us = Vec::new();
+    let mut cpu_us = Vec::new();
+    // Ticks over 1 ms: (µs, voluntary switches: waited for a lock, involuntary: preempted).
+    let mut slow = Vec::new();
     let mut now = T0;
     let start = Instant::now();
     while rt.script_state(id).unwrap().data_runs_done < runs {
         assert!(start.elapsed() < Duration::from_secs(300), "W6 stalled");
-        let t = Instant::now();
+        let (t, c, sw) = (Instant::now(), thread_cpu(), switches());
         rt.tick(now);
-        latencies_us.push(t.elapsed().as_secs_f64() * 1e6);
+        let wall = t.elapsed().as_secs_f64() * 1e6;
+        let (v, i) = switches();
+        if wall > 1000.0 {
+            slow.push((wall as u64, v - sw.0, i - sw.1));
+        }
+        latencies_us.push(wall);
+        cpu_us.push((thread_cpu() - c).as_secs_f64() * 1e6);
         now += 60_000;
         std::thread::sleep(Duration::from_millis(1));
     }
     stop.store(true, Ordering::Relaxed);
     let records = drainer.join().unwrap();
     latencies_us.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies_us[((latencies_us.len() - 1) as f64 * p).round() as usize];
+    cpu_us.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
     json!({"ticks": latencies_us.len(), "runs": runs, "records": records,
-           "p50_us": pct(0.5), "p99_us": pct(0.99), "max_us": pct(1.0)})
+           "p50_us": pct(&latencies_us, 0.5), "p99_us": pct(&latencies_us, 0.99),
+           "max_us": pct(&latencies_us, 1.0), "cpu_p99_us": pct(&cpu_us, 0.99),
+           "cpu_max_us": pct(&cpu_us, 1.0),
+           "slow_waited": slow.iter().filter(|s| s.1 > 0).count(),
+           "slow_preempted": slow.iter().filter(|s| s.1 == 0 && s.2 > 0).count(),
+           "slow": slow.len()})
 }
 
 /// W7: sequential contained runs (an rlimit set, so gsp must run code before exec) from a host

@@ -220,25 +220,29 @@ pub enum gsp_env_mode {
 pub struct gsp_stats {
     /// Set to sizeof(gsp_stats) before calling gsp_stats_get(); gsp writes at most that many bytes.
     pub struct_size: usize,
-    /// Processes spawned.
+    /// Processes spawned (a run whose spawn failed is not counted here but in runs_failed).
     pub runs_started: u64,
-    /// Runs that exited 0 with usable output.
+    /// Runs that exited 0 and whose output was used (a configuration parsed, data lines read).
     pub runs_succeeded: u64,
-    /// Spawn failures, non-zero exits, invalid configurations.
+    /// Runs with no usable result: spawn failures, non-zero exits and deaths by signal, exit
+    /// statuses taken by another waiter, invalid configurations.
     pub runs_failed: u64,
-    /// Runs killed at their deadline.
+    /// Runs killed at their deadline (the configuration timeout or maxruntime).
     pub runs_timed_out: u64,
-    /// Runs killed for other reasons (output cap, removal).
+    /// Runs killed for other reasons: the stdout cap, the script removed, the runtime freed.
     pub runs_killed: u64,
-    /// Data lines delivered.
+    /// Data lines read as values or events (also those whose Difference gave nothing yet).
     pub lines_parsed: u64,
-    /// Data lines rejected.
+    /// Data lines rejected (unparsable, or undeclared ids); each is also in a diagnostic.
     pub lines_rejected: u64,
-    /// Records ever queued.
+    /// Records ever added to the queue, drop reports included.
     pub records_queued: u64,
-    /// Records dropped because the queue was full.
+    /// Records dropped because the queue was full; RECORDS_DROPPED diagnostics report them per
+    /// script.
     pub records_dropped: u64,
-    /// Runs started and not yet finished.
+    /// Runs from the tick that made them due until all of their records are queued (waiting for
+    /// a slot, running, or being turned into records): with no run in flight and nothing
+    /// pending, the host has every record so far.
     pub runs_in_flight: u64,
     /// Scripts registered now.
     pub scripts: u64,
