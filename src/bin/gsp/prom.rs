@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use gsp::{Calctype, Datatype, EventRecord, MetricDef, MetricRecord, Scope, ScriptConfig};
 
-use crate::names::{contains_words, dimension_labels, id_part, snake, unit_word};
+use crate::names::{contains_words, dimension_labels, id_part, is_breaking, snake, unit_word};
 
 /// The label naming the script (its command line) on every series.
 pub const SCRIPT_LABEL: &str = "script";
@@ -283,7 +283,9 @@ pub struct ScriptView<'a> {
     pub snapshot: &'a Snapshot,
 }
 
-/// Escapes a label value: backslash, double quote and newline.
+/// Escapes a label value: backslash, double quote and newline, the only escapes the format has.
+/// Other characters a reader could take for a line break (CR, VT, FF, NUL, ...; see
+/// [`is_breaking`]) become spaces, so no value can start a line of its own.
 pub fn escape_label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -291,14 +293,25 @@ pub fn escape_label(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
+            c if is_breaking(c) => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
+/// Escapes HELP text: backslash and newline; other breaking characters become spaces.
 fn escape_help(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('\n', "\\n")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if is_breaking(c) => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A sample value as the format spells it.
@@ -544,6 +557,12 @@ mod tests {
         assert_eq!(format_value(5e-7), "5e-7");
         assert_eq!(format_value(f64::INFINITY), "+Inf");
         assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        // Nothing a reader could split a line at, universal newlines included (issue 11, 18).
+        assert_eq!(
+            escape_label("a\rb\x0bc\x0cd\0e\u{2028}f\tg"),
+            "a b c d e f g"
+        );
+        assert_eq!(escape_help("x\r\n# TYPE y\\"), "x \\n# TYPE y\\\\");
         assert_eq!(
             textfile_stems(&[
                 "python3 /srv/x.py --verbose".into(),
