@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use gsp::{Diagnostic, Options, Record, ScriptConfig, Severity};
 
+use crate::collectd;
 use crate::influx::{self, Measurements};
 use crate::prom::{self, Names, ScriptView, Snapshot};
 use crate::slot::{Finished, Pacing, Slot};
@@ -236,6 +237,7 @@ struct Output {
     scripts: Vec<ScriptOut>,
     names: Names,
     buf: String,
+    collectd: Option<collectd::Writer>,
 }
 
 impl Output {
@@ -262,6 +264,13 @@ impl Output {
                 .collect(),
             names: Names::assign(&[]),
             buf: String::new(),
+            collectd: (settings.stdout == Some(Format::Collectd)).then(|| {
+                let period = match settings.pacing {
+                    Pacing::Every(p) => p,
+                    Pacing::OnDemand => None,
+                };
+                collectd::Writer::new(commands, period)
+            }),
         }
     }
 
@@ -294,6 +303,9 @@ impl Output {
                 Record::Event(e) if keep => s.pending.events.push(e.clone()),
                 Record::Diagnostic(d) if d.severity == Severity::Error => s.pending_errors += 1,
                 _ => {}
+            }
+            if let Some(c) = &mut self.collectd {
+                c.record(i, r, &mut self.buf);
             }
             let s = &self.scripts[i];
             match (self.stdout, r) {

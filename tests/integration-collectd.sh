@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# collectd (issue 14, items 1 and 5): the real collectd daemon with
+#  - the native plugin integrations/collectd/gsp.so (libgsp linked in), and
+#  - the exec plugin running `gsp run --format collectd`,
+# both writing through the csv plugin. Asserts the values, the Difference delta, the derive
+# type, the event notifications, a broken script's diagnostics in collectd's log with their
+# severity, and that stopping collectd leaves no script running.
+# Installs collectd-core and collectd-dev when missing. Usage: bash tests/integration-collectd.sh
+set -euo pipefail
+source "$(dirname "$0")/common/agents.sh"
+need_apt collectd-core collectd-dev
+need_gsp_build
+make -s -C "$root/integrations/collectd" >/dev/null
+
+work=$(mktemp -d /tmp/gsp-collectd.XXXXXX)
+trap 'stop_all; rm -rf "$work"' EXIT
+chmod 755 "$work" # the exec plugin runs gsp as nobody
+mkdir -p "$work/plugins" "$work/state" "$work/exec-state" "$work/csv"
+chmod 777 "$work/exec-state"
+# collectd loads plugins from one directory and refuses symbolic links.
+for p in logfile csv exec; do cp /usr/lib/collectd/$p.so "$work/plugins/"; done
+cp "$root/integrations/collectd/gsp.so" "$work/plugins/"
+cp "$root/tests/scripts/cli/formats.sh" "$work/exec_formats.sh"
+scripts=$root/tests/scripts
+
+cat > "$work/collectd.conf" <<CONF
+Hostname "gsp-test-host"
+FQDNLookup false
+Interval 1
+BaseDir "$work"
+PIDFile "$work/collectd.pid"
+PluginDir "$work/plugins"
+TypesDB "/usr/share/collectd/types.db"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$work/collectd.log"
+  PrintSeverity true
+</Plugin>
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$work/csv"
+  StoreRates false
+</Plugin>
+<LoadPlugin gsp>
+  Interval 1
+</LoadPlugin>
+<Plugin gsp>
+  Script "$scripts/cli/formats.sh $work/state"
+  Script "$root/examples/scripts/load.sh"
+  Script "$scripts/bad_config.sh"
+  Script "$scripts/agents/long_run.sh $work/long_run.pid"
+  Period 1
+</Plugin>
+LoadPlugin exec
+<Plugin exec>
+  Exec "nobody" "$gsp_bin" "run" "--format" "collectd" "--period-override" "1" "--allow-short-period" "$work/exec_formats.sh $work/exec-state"
+</Plugin>
+CONF
+
+start_group "$work/collectd.out" collectd -C "$work/collectd.conf" -f
+collectd_pid=$started
+csv=$work/csv/gsp-test-host
+# Difference needs a second run: the delta's file has a value once it ran twice.
+has_values() { [ "$(cat "$csv/$1/$2"-* 2>/dev/null | wc -l)" -ge $((1 + ${3:-1})) ]; }
+wait_for 30 "the native plugin's Difference value" has_values gsp-formats gauge-bytes_received-eth0
+wait_for 30 "the exec plugin's Difference value" has_values gsp-exec_formats gauge-bytes_received-eth0
+wait_for 10 "the long run to start" test -s "$work/long_run.pid"
+long_pid=$(cat "$work/long_run.pid")
+kill -0 "$long_pid" || fail "long_run.sh is not running"
+stop_group "$collectd_pid" 15 || fail "collectd did not stop"
+cat "$work/collectd.log"
+
+# Values: the last line of each CSV file is "epoch,value".
+last() { tail -n 1 "$csv/$1/$2"-* | cut -d, -f2; }
+check() { # check DIR FILE EXPECTED
+  local got
+  got=$(last "$1" "$2")
+  awk -v g="$got" -v e="$3" 'BEGIN { d = g - e; exit !(d < 1e-6 && d > -1e-6) }' || fail "$1/$2: $got, expected $3"
+}
+for inst in gsp-formats gsp-exec_formats; do
+  check $inst gauge-disk_used-_ 42.5
+  check $inst "gauge-disk_used-_var_log dir" 7
+  check $inst derive-requests 17   # COUNTER delivered as printed: collectd's derive
+  check $inst gauge-requests 3
+  check $inst gauge-bytes_received-eth0 100   # Difference: +100 per run
+  check $inst "gauge-odd_labels-say _hi_, a=b c_d-C:_" 0   # csv prints 6 decimals
+done
+load=$(last gsp-load gauge-load_average_1m)
+awk -v g="$load" -v e="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(g >= 0 && g < 1000) }' \
+  || fail "load average $load"
+# CSV epochs are the runs' times: within the last minute.
+epoch=$(tail -n 1 "$csv"/gsp-formats/gauge-requests-* | cut -d, -f1)
+now=$(date +%s)
+awk -v t="$epoch" -v n="$now" 'BEGIN { exit !(t > n - 60 && t <= n + 1) }' || fail "epoch $epoch"
+
+log=$work/collectd.log
+grep -q '\[info\] gsp plugin: `.*formats.sh .*` (instance formats) configured: 5 metrics, 1 events, every 1 s' "$log" \
+  || fail "no configuration line in collectd's log"
+grep -q '\[error\] gsp plugin: `.*bad_config.sh` (invalid configuration): .*configuration is not valid JSON at line 1' "$log" \
+  || fail "the broken script's diagnostic is not in collectd's log as an error"
+grep -q "collectd ignores SIGCHLD" "$log" || fail "SIGCHLD disposition not restored"
+grep -q 'SIGCHLD ignored' "$log" && fail "gsp saw SIGCHLD ignored"
+# Events: notifications (logged by collectd), from both plugins.
+for inst in formats exec_formats; do
+  grep -q "Notification: severity = WARNING, host = gsp-test-host, plugin = gsp, plugin_instance = $inst, type = gsp_event, type_instance = disk_full, message = Disk \"/\" is full {\"Used\":95,\"Path\":\"/\"}" "$log" \
+    || fail "no event notification from $inst"
+done
+grep -q 'exec plugin: exec_read_one: error' "$log" && fail "gsp run wrote diagnostics under the exec plugin"
+
+# Stopping collectd killed the script run still going, and nothing else is left.
+kill -0 "$long_pid" 2>/dev/null && fail "long_run.sh (pid $long_pid) survived collectd's shutdown"
+no_process_left "$work" || fail "processes left behind"
+echo "integration-collectd: native plugin and exec plugin values, events, diagnostics and shutdown checked"
