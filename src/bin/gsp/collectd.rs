@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use gsp::{Calctype, Datatype, EventRecord, MetricRecord, Options, Record, ScriptConfig};
 
-use crate::names::{is_breaking, snake};
+use crate::names::{fnv1a, is_breaking, snake};
 
 /// collectd's DATA_MAX_NAME_LEN (128) less the terminating NUL.
 pub const MAX_PART: usize = 127;
@@ -29,13 +29,6 @@ const INTERPRETERS: &[&str] = &[
     "sh", "bash", "dash", "ksh", "zsh", "env", "python", "python2", "python3", "perl", "ruby",
     "php", "node", "nodejs", "lua",
 ];
-
-/// FNV-1a (32 bits): a stable hash, identical in the C plugin.
-fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |h: u32, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
 
 /// One part of a value identifier: forbidden characters replaced, at most [`MAX_PART`] bytes.
 pub fn part(text: &str) -> String {

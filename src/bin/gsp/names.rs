@@ -32,6 +32,13 @@ pub fn is_breaking(c: char) -> bool {
     c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
 
+/// FNV-1a, 32 bits: a stable short hash for names (the collectd plugin computes the same).
+pub fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |h: u32, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// The Prometheus base-unit word for a script's `unit`, when the unit is a well-known one.
 /// Values are never converted, so `ms` stays `milliseconds`.
 pub fn unit_word(unit: &str) -> Option<&'static str> {
