@@ -103,6 +103,12 @@ func (g *GSP) Gather(acc telegraf.Accumulator) error {
 	if g.rt == nil {
 		return errors.New("the plugin is stopped")
 	}
+	runsBefore := make(map[uint64]uint64)
+	for _, id := range g.ids {
+		if st, err := g.rt.ScriptStats(id); err == nil {
+			runsBefore[id] = st.DataRuns
+		}
+	}
 	// The first gather waits for the configuration runs, which start at the first tick.
 	deadline := time.Now().Add(configWait)
 	for g.configuring() && time.Now().Before(deadline) {
@@ -110,13 +116,18 @@ func (g *GSP) Gather(acc telegraf.Accumulator) error {
 			return err
 		}
 	}
+	// Every configured script runs once per gather: gsp starts a script's first data run
+	// itself at the tick after its configuration, so a run that started (or even ended) while
+	// waiting for the others' configurations counts.
 	before := make(map[uint64]uint64)
 	for _, id := range g.ids {
 		st, err := g.rt.ScriptStats(id)
-		if err != nil || !st.Configured || st.Running {
+		if err != nil || !st.Configured || st.DataRuns > runsBefore[id] {
 			continue
 		}
-		if ok, err := g.rt.RunNow(id); err == nil && ok {
+		if st.Running {
+			before[id] = st.DataRuns
+		} else if ok, err := g.rt.RunNow(id); err == nil && ok {
 			before[id] = st.DataRuns
 		}
 	}
