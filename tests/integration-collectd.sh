@@ -21,6 +21,9 @@ chmod 777 "$work/exec-state"
 for p in logfile csv exec; do cp /usr/lib/collectd/$p.so "$work/plugins/"; done
 cp "$root/integrations/collectd/gsp.so" "$work/plugins/"
 cp "$root/tests/scripts/cli/formats.sh" "$work/exec_formats.sh"
+cp "$root/tests/scripts/agents/names.sh" "$work/exec_names.sh"
+# The exec plugin runs gsp as nobody, who may not reach the repository (e.g. under /root).
+cp "$gsp_bin" "$work/gsp"
 scripts=$root/tests/scripts
 
 cat > "$work/collectd.conf" <<CONF
@@ -50,11 +53,12 @@ LoadPlugin csv
   Script "$root/examples/scripts/load.sh"
   Script "$scripts/bad_config.sh"
   Script "$scripts/agents/long_run.sh $work/long_run.pid"
+  Script "$scripts/agents/names.sh"
   Period 1
 </Plugin>
 LoadPlugin exec
 <Plugin exec>
-  Exec "nobody" "$gsp_bin" "run" "--format" "collectd" "--period-override" "1" "--allow-short-period" "$work/exec_formats.sh $work/exec-state"
+  Exec "nobody" "$work/gsp" "run" "--format" "collectd" "--period-override" "1" "--allow-short-period" "$work/exec_formats.sh $work/exec-state" "$work/exec_names.sh"
 </Plugin>
 CONF
 
@@ -93,6 +97,18 @@ awk -v g="$load" -v e="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(g >= 0 &&
 epoch=$(tail -n 1 "$csv"/gsp-formats/gauge-requests-* | cut -d, -f1)
 now=$(date +%s)
 awk -v t="$epoch" -v n="$now" 'BEGIN { exit !(t > n - 60 && t <= n + 1) }' || fail "epoch $epoch"
+
+# Hard names: the C plugin and gsp run --format collectd name them alike, within 127 bytes.
+series() { (cd "$csv/$1" && ls | sed 's/-[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]$//' | sort); }
+native=$(series gsp-names)
+[ "$(wc -l <<<"$native")" -eq 4 ] || fail "expected 4 series of names.sh: $native"
+[ "$native" = "$(series gsp-exec_names)" ] || fail "native and exec names differ: $native / $(series gsp-exec_names)"
+while read -r s; do
+  ti=${s#gauge-}
+  [ "$(printf %s "$ti" | wc -c)" -le 127 ] || fail "type instance over 127 bytes: $ti"
+done <<<"$native"
+grep -q '^gauge-temp_rature-é*~[0-9a-f]\{8\}$' <<<"$native" || fail "the long value is not cut with a hash: $native"
+grep -qx 'gauge-temp_rature-tab_here_cr' <<<"$native" || fail "control characters not replaced: $native"
 
 log=$work/collectd.log
 grep -q '\[info\] gsp plugin: `.*formats.sh .*` (instance formats) configured: 5 metrics, 1 events, every 1 s' "$log" \

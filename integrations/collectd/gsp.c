@@ -33,7 +33,7 @@
 typedef struct {
   int64_t id;
   const char *type; /* "gauge" or "derive" */
-  char stem[DATA_MAX_NAME_LEN];
+  char *stem;       /* the name in snake_case, uncut */
 } metric_name_t;
 
 typedef struct {
@@ -114,11 +114,16 @@ static bool ascii_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* The metric (or event) name in snake_case, or "<fallback>_<id>" when that is empty. */
-static void stem(char *out, const char *name, const char *fallback, int64_t id) {
+/* The metric (or event) name in snake_case, or "<fallback>_<id>" when that is empty; the caller
+ * frees it. Not cut here: part() cuts the whole type instance, as gsp run --format collectd. */
+static char *stem(const char *name, const char *fallback, int64_t id) {
+  size_t cap = 2 * strlen(name) + strlen(fallback) + 24;
+  char *out = malloc(cap);
+  if (out == NULL)
+    return NULL;
   size_t j = 0;
   bool gap = false, prev_lower = false;
-  for (const char *p = name; *p && j + 2 < DATA_MAX_NAME_LEN; p++) {
+  for (const char *p = name; *p; p++) {
     char c = *p;
     if (!ascii_alnum(c)) {
       gap = true;
@@ -134,7 +139,8 @@ static void stem(char *out, const char *name, const char *fallback, int64_t id) 
   }
   out[j] = '\0';
   if (j == 0)
-    snprintf(out, DATA_MAX_NAME_LEN, "%s_%" PRId64, fallback, id);
+    snprintf(out, cap, "%s_%" PRId64, fallback, id);
+  return out;
 }
 
 /* Splits a command line into words like a POSIX shell (quotes and backslashes, no expansion).
@@ -354,6 +360,12 @@ static script_t *script_by_id(uint64_t id) {
   return NULL;
 }
 
+static void free_names(metric_name_t *names, size_t count) {
+  for (size_t i = 0; names != NULL && i < count; i++)
+    free(names[i].stem);
+  free(names);
+}
+
 static void configure(script_t *s, const gsp_config *c) {
   metric_name_t *names = calloc(c->metric_count ? c->metric_count : 1, sizeof *names);
   if (names == NULL) {
@@ -367,9 +379,14 @@ static void configure(script_t *s, const gsp_config *c) {
     names[i].type = m->datatype == GSP_DATATYPE_COUNTER && m->calctype != GSP_CALCTYPE_DIFFERENCE
                         ? "derive"
                         : "gauge";
-    stem(names[i].stem, m->name, "metric", m->id);
+    names[i].stem = stem(m->name, "metric", m->id);
+    if (names[i].stem == NULL) {
+      ERROR(PLUGIN " plugin: `%s`: out of memory for its configuration", s->command);
+      free_names(names, i);
+      return;
+    }
   }
-  free(s->metrics);
+  free_names(s->metrics, s->metric_count);
   s->metrics = names;
   s->metric_count = c->metric_count;
   s->period_s = period_override_s ? period_override_s : c->period_s;
@@ -451,9 +468,9 @@ static void dispatch_event(script_t *s, const gsp_event *e) {
   sstrncpy(n.plugin, PLUGIN, sizeof n.plugin);
   sstrncpy(n.plugin_instance, s->instance, sizeof n.plugin_instance);
   sstrncpy(n.type, "gsp_event", sizeof n.type);
-  char name[DATA_MAX_NAME_LEN];
-  stem(name, e->name, "event", e->event_id);
-  part(n.type_instance, name);
+  char *name = stem(e->name, "event", e->event_id);
+  part(n.type_instance, name ? name : "event");
+  free(name);
   if (strcmp(e->attributes_json, "{}") == 0)
     snprintf(n.message, sizeof n.message, "%s", e->message);
   else
@@ -605,7 +622,7 @@ static int shutdown_plugin(void) {
             values_dropped);
   for (size_t i = 0; i < script_count; i++) {
     free(scripts[i].command);
-    free(scripts[i].metrics);
+    free_names(scripts[i].metrics, scripts[i].metric_count);
   }
   free(scripts);
   scripts = NULL;

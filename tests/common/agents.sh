@@ -19,6 +19,9 @@ need_apt() {
   fi
 }
 
+# pgrep and pkill-free cleanup need procps; a minimal machine may lack it.
+command -v pgrep >/dev/null || need_apt procps
+
 # The release build the tests drive (tests/run-all.sh builds it first; alone, build it here).
 need_gsp_build() {
   if [ ! -x "$gsp_bin" ] || [ ! -f "$root/target/release/libgsp.a" ]; then
