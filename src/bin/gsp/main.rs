@@ -78,7 +78,8 @@ Influx (--format influx and --execd):
 --textfile DIR writes DIR/gsp_<command line with other characters than letters, digits, . and -
 as _>.prom after every run of that script (a temporary file renamed into place), for
 node_exporter --collector.textfile.directory=DIR. Files stay when gsp stops: alert on
-node_textfile_mtime_seconds for staleness.
+node_textfile_mtime_seconds for staleness. With --textfile, stdout stays empty unless --format
+is given.
 
 collectd (--format collectd, for <Plugin exec> Exec \"user\" \"/usr/local/bin/gsp\" \"run\"
 \"--format\" \"collectd\" ...): PUTVAL \"<host>/gsp-<script>/<type>-<metric>[-<dimension value>...]\"
@@ -89,8 +90,7 @@ metric is its name in snake_case. Parts longer than 127 bytes keep 118 and get ~
 /, \\ and \" become _. Scripts run no more often than COLLECTD_INTERVAL (unless
 --period-override). Events: PUTNOTIF severity=warning time=<start> plugin=gsp
 plugin_instance=<script> type=gsp_event type_instance=<event name> message=\"<message>
-<attributes JSON>\". With --textfile, stdout stays empty unless --format
-is given.
+<attributes JSON>\".
 
 --execd is for Telegraf's [[inputs.execd]] with signal = \"STDIN\" and data_format = \"influx\":
 configuration runs at start; each line read from stdin runs every configured script's data mode
