@@ -124,6 +124,12 @@ for inst in formats exec_formats; do
 done
 grep -q 'exec plugin: exec_read_one: error' "$log" && fail "gsp run wrote diagnostics under the exec plugin"
 
+# COLLECTD_INTERVAL above the scripts' periods slows them down, and PUTVAL says so.
+putval=$(COLLECTD_INTERVAL=120.000 COLLECTD_HOSTNAME=exec-host "$gsp_bin" run --once --format collectd "$root/examples/scripts/load.sh" 2>"$work/interval.err")
+grep -qE '^PUTVAL "exec-host/gsp-load/gauge-load_average_1m" interval=120 [0-9]+\.[0-9]{3}:[0-9.]+$' <<<"$putval" ||
+  fail "COLLECTD_INTERVAL/COLLECTD_HOSTNAME not honoured: $putval"
+grep -q 'raised to 120 s' "$work/interval.err" || fail "no note that the period was raised"
+
 # Stopping collectd killed the script run still going, and nothing else is left.
 kill -0 "$long_pid" 2>/dev/null && fail "long_run.sh (pid $long_pid) survived collectd's shutdown"
 no_process_left "$work" || fail "processes left behind"

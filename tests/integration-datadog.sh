@@ -20,11 +20,11 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$root/bindings/python"
 export GSP_LIBRARY=$root/target/release/libgsp.so
 cd "$dd"
-"$venv/bin/mypy" --strict --ignore-missing-imports --no-incremental gsp_scripts.py
+"$venv/bin/mypy" --strict --ignore-missing-imports --cache-dir=/dev/null gsp_scripts.py
 # The toolkit's stubs have no annotations: the tests may call them untyped.
-"$venv/bin/mypy" --strict --ignore-missing-imports --allow-untyped-calls --follow-imports=silent --no-incremental tests
+"$venv/bin/mypy" --strict --ignore-missing-imports --allow-untyped-calls --follow-imports=silent --cache-dir=/dev/null tests
 work=$(mktemp -d /tmp/gsp-datadog.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-PYTHONPATH=$dd "$venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$work/pytest" tests
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$dd "$venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$work/pytest" tests
 no_process_left "$work" || fail "processes left behind"
 echo "integration-datadog: the Agent check passed under the aggregator stub"
