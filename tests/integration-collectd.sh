@@ -13,7 +13,7 @@ need_gsp_build
 make -s -C "$root/integrations/collectd" >/dev/null
 
 work=$(mktemp -d /tmp/gsp-collectd.XXXXXX)
-trap 'stop_all; rm -rf "$work"' EXIT
+trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 chmod 755 "$work" # the exec plugin runs gsp as nobody
 mkdir -p "$work/plugins" "$work/state" "$work/exec-state" "$work/csv"
 chmod 777 "$work/exec-state"
@@ -132,5 +132,29 @@ grep -q 'raised to 120 s' "$work/interval.err" || fail "no note that the period 
 
 # Stopping collectd killed the script run still going, and nothing else is left.
 kill -0 "$long_pid" 2>/dev/null && fail "long_run.sh (pid $long_pid) survived collectd's shutdown"
+no_process_left "$work" || fail "processes left behind"
+
+# The plugin under valgrind memcheck: no invalid access, no leak from gsp.c or libgsp (collectd
+# itself leaks its dlopen bookkeeping). Same plugin and scripts, native plugin only.
+need_apt valgrind
+mkdir -p "$work/vg/state" "$work/vg/csv"
+sed -e '/^LoadPlugin exec/,/^<\/Plugin>/d' -e "s|$work/state|$work/vg/state|; s|$work/csv|$work/vg/csv|" \
+  -e "s|$work/collectd.log|$work/vg/collectd.log|; s|$work/long_run.pid|$work/vg/long_run.pid|" \
+  -e "s|$work/collectd.pid|$work/vg/collectd.pid|" "$work/collectd.conf" > "$work/vg/collectd.conf"
+start_group "$work/vg/out" valgrind --error-exitcode=9 --leak-check=full --show-leak-kinds=definite \
+  --errors-for-leak-kinds=none --log-file="$work/vg/valgrind.log" collectd -C "$work/vg/collectd.conf" -f
+vg_pid=$started
+vg_delta() { [ "$(cat "$work/vg/csv/gsp-test-host/gsp-formats/gauge-bytes_received-eth0"-* 2>/dev/null | wc -l)" -ge 2 ]; }
+wait_for 60 "values from collectd under valgrind" vg_delta
+wait_for 20 "the long run under valgrind" test -s "$work/vg/long_run.pid"
+kill -TERM "$vg_pid"
+status=0
+wait "$vg_pid" || status=$?
+[ "$status" -eq 0 ] || { cat "$work/vg/valgrind.log"; fail "valgrind found errors (exit $status)"; }
+if grep -A30 'definitely lost in loss record' "$work/vg/valgrind.log" | grep -q -e 'gsp\.c' -e 'libgsp' -e '/gsp\.so'; then
+  cat "$work/vg/valgrind.log"
+  fail "the plugin leaks"
+fi
+kill -0 "$(cat "$work/vg/long_run.pid")" 2>/dev/null && fail "long_run.sh survived collectd under valgrind"
 no_process_left "$work" || fail "processes left behind"
 echo "integration-collectd: native plugin and exec plugin values, events, diagnostics and shutdown checked"
