@@ -22,6 +22,7 @@ for p in logfile csv exec; do cp /usr/lib/collectd/$p.so "$work/plugins/"; done
 cp "$root/integrations/collectd/gsp.so" "$work/plugins/"
 cp "$root/tests/scripts/cli/formats.sh" "$work/exec_formats.sh"
 cp "$root/tests/scripts/agents/names.sh" "$work/exec_names.sh"
+cp "$root/tests/scripts/agents/long_run.sh" "$work/exec_long_run.sh"
 # The exec plugin runs gsp as nobody, who may not reach the repository (e.g. under /root).
 cp "$gsp_bin" "$work/gsp"
 scripts=$root/tests/scripts
@@ -58,7 +59,7 @@ LoadPlugin csv
 </Plugin>
 LoadPlugin exec
 <Plugin exec>
-  Exec "nobody" "$work/gsp" "run" "--format" "collectd" "--period-override" "1" "--allow-short-period" "$work/exec_formats.sh $work/exec-state" "$work/exec_names.sh"
+  Exec "nobody" "$work/gsp" "run" "--format" "collectd" "--period-override" "1" "--allow-short-period" "$work/exec_formats.sh $work/exec-state" "$work/exec_names.sh" "$work/exec_long_run.sh $work/exec-state/long_run.pid"
 </Plugin>
 CONF
 
@@ -70,8 +71,11 @@ has_values() { [ "$(cat "$csv/$1/$2"-* 2>/dev/null | wc -l)" -ge $((1 + ${3:-1})
 wait_for 30 "the native plugin's Difference value" has_values gsp-formats gauge-bytes_received-eth0
 wait_for 30 "the exec plugin's Difference value" has_values gsp-exec_formats gauge-bytes_received-eth0
 wait_for 10 "the long run to start" test -s "$work/long_run.pid"
+wait_for 10 "the exec plugin's long run to start" test -s "$work/exec-state/long_run.pid"
 long_pid=$(cat "$work/long_run.pid")
+exec_long_pid=$(cat "$work/exec-state/long_run.pid")
 kill -0 "$long_pid" || fail "long_run.sh is not running"
+kill -0 "$exec_long_pid" || fail "long_run.sh under the exec plugin is not running"
 stop_group "$collectd_pid" 15 || fail "collectd did not stop"
 cat "$work/collectd.log"
 
@@ -122,7 +126,11 @@ for inst in formats exec_formats; do
   grep -q "Notification: severity = WARNING, host = gsp-test-host, plugin = gsp, plugin_instance = $inst, type = gsp_event, type_instance = disk_full, message = Disk \"/\" is full {\"Used\":95,\"Path\":\"/\"}" "$log" \
     || fail "no event notification from $inst"
 done
-grep -q 'exec plugin: exec_read_one: error' "$log" && fail "gsp run wrote diagnostics under the exec plugin"
+# gsp run's diagnostics reach collectd's log through the exec plugin (which logs stderr as
+# errors): the long run overruns its 1 s period; nothing else is wrong.
+grep -q 'exec plugin: exec_read_one: error = gsp: warning: script 3 `.*exec_long_run.sh .*` (overrun)' "$log" ||
+  fail "gsp run's diagnostics do not reach collectd's log"
+grep 'exec plugin: exec_read_one: error' "$log" | grep -qv '(overrun)' && fail "unexpected diagnostics from gsp run"
 
 # COLLECTD_INTERVAL above the scripts' periods slows them down, and PUTVAL says so.
 putval=$(COLLECTD_INTERVAL=120.000 COLLECTD_HOSTNAME=exec-host "$gsp_bin" run --once --format collectd "$root/examples/scripts/load.sh" 2>"$work/interval.err")
@@ -132,6 +140,7 @@ grep -q 'raised to 120 s' "$work/interval.err" || fail "no note that the period 
 
 # Stopping collectd killed the script run still going, and nothing else is left.
 kill -0 "$long_pid" 2>/dev/null && fail "long_run.sh (pid $long_pid) survived collectd's shutdown"
+kill -0 "$exec_long_pid" 2>/dev/null && fail "long_run.sh under gsp run (pid $exec_long_pid) survived collectd's shutdown"
 no_process_left "$work" || fail "processes left behind"
 
 # The plugin under valgrind memcheck: no invalid access, no leak from gsp.c or libgsp (collectd
