@@ -27,6 +27,13 @@ export GOOD="'$here/scripts/cli/good.sh'"
 "$gsp" run --once --format prometheus "$FORMATS" "$GOOD" > "$work/prometheus.txt"
 "$gsp" run --once --textfile "$work/textfile" "$FORMATS" "$GOOD"
 "$gsp" run --once --format influx "$FORMATS" "$GOOD" > "$work/influx.txt"
+# Output that tries to start lines of its own (issue 11, item 18).
+export HOSTILE="'$here/scripts/cli/hostile.sh'"
+mkdir "$work/textfile-hostile"
+"$gsp" run --once --format prometheus "$HOSTILE" > "$work/hostile.prom"
+"$gsp" run --once --textfile "$work/textfile-hostile" "$HOSTILE"
+"$gsp" run --once --format influx "$HOSTILE" > "$work/hostile.influx"
+printf '\n' | "$gsp" run --execd "$HOSTILE" > "$work/hostile.execd"
 # Telegraf execd: two gathers asked on stdin, then EOF.
 printf '\n\n' | "$gsp" run --execd "$FORMATS2" "$GOOD" > "$work/execd.txt"
 
@@ -170,6 +177,42 @@ assert len(find(points, "gsp_event", script=FORMATS2, event="Disk full", event_i
 good_runs = sorted({x["time"] for x in find(points, "gsp_disk_used", script=GOOD, mount="/")})
 assert len(good_runs) == 2 and good_runs == runs, (good_runs, runs)
 assert len(find(points, "gsp_uptime_ticks", script=GOOD)) == 1
+
+
+# Hostile output (issue 11, item 18): every line parses, readers that split lines at CR, VT,
+# FF, NEL or U+2028 (universal newlines, str.splitlines) see the same lines, and nothing the
+# script printed becomes a sample or a field of its own.
+HOSTILE = os.environ["HOSTILE"]
+WHERE = {1: "cr gsp_injected 666 ", 2: "vt gsp_injected 666 ff", 3: "tab nul end",
+         4: "nel gsp_injected 666 ls"}
+textfiles = os.listdir(os.path.join(work, "textfile-hostile"))
+assert len(textfiles) == 1, textfiles
+for name in ("hostile.prom", os.path.join("textfile-hostile", textfiles[0])):
+    raw = read(name)
+    assert raw.splitlines() == raw.split("\n")[:-1], f"{name}: a reader would split a line"
+    with open(os.path.join(work, name), encoding="utf-8", newline=None) as f:
+        assert f.read() == raw, f"{name}: universal newlines change the text"
+    fam = parse_prometheus(raw, name)
+    assert not [s for f in fam.values() for s in f.samples if "injected" in s.name], name
+    assert fam["gsp_hostile"].documentation == "Hostile: cr gsp_injected 666 vt ff nel ls tab nul"
+    for value, where in WHERE.items():
+        assert sample(fam, "gsp_hostile", script=HOSTILE, where=where) == value, (name, where)
+    assert sample(fam, "gsp_event_timestamp_seconds", script=HOSTILE, event="Far future",
+                  event_id="1", message="msg gsp_injected 666 x", attributes="{}",
+                  scope="S") == 99999999999
+for name in ("hostile.influx", "hostile.execd"):
+    raw = read(name)
+    assert raw.splitlines() == raw.split("\n")[:-1], f"{name}: a reader would split a line"
+    points = parse_influx(raw, name)
+    assert len(points) == 5, points
+    for value, where in WHERE.items():
+        (p,) = find(points, "gsp_hostile", script=HOSTILE, where=where)
+        assert p["fields"] == {"value": float(value)}, p
+    # A start past 2262 cannot be a nanosecond timestamp: no timestamp, the start as a field.
+    (ev,) = find(points, "gsp_event", script=HOSTILE, event="Far future", event_id="1", scope="S")
+    assert ev["fields"] == {"message": "msg gsp_injected 666 x", "attributes": "{}",
+                            "end": 99999999999, "start": 99999999999}, ev
+    assert "99999999999 " not in raw and not raw.rstrip("\n").endswith("000000000"), raw
 
 print("cli-formats: prometheus, textfile, influx and execd output parsed and checked")
 PY

@@ -54,7 +54,7 @@ grep -q '^METRIC script=1 id=1 ' <<<"$out"
 step "shipping: version macros, ABI table, exported symbols, install, pkg-config, CMake"
 bash tests/install.sh
 
-for extra in tests/cli-*.sh tests/bindings-*.sh; do
+for extra in tests/cli-*.sh tests/bindings-*.sh tests/integration-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"
   bash "$extra"

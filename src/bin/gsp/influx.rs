@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use gsp::{EventRecord, MetricRecord, Scope, ScriptConfig};
 
-use crate::names::{dimension_labels, id_part, snake};
+use crate::names::{dimension_labels, id_part, is_breaking, snake};
 use crate::prom::format_value;
 
 /// The tag naming the script (its command line).
@@ -60,10 +60,13 @@ fn escape_measurement(s: &str) -> String {
 
 /// Escapes a tag key or value: comma, equals sign and space get a backslash. Line protocol has
 /// no escape for the backslash itself, so one that would precede those characters (or end the
-/// value, where the parser would read it as escaping the separator) becomes `/`; newlines, which
-/// no tag may contain, become spaces.
+/// value, where the parser would read it as escaping the separator) becomes `/`. Characters no
+/// tag may hold (newlines, tab, NUL and the other [`is_breaking`] ones) become escaped spaces.
 pub fn escape_tag(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
+    let chars: Vec<char> = s
+        .chars()
+        .map(|c| if is_breaking(c) { ' ' } else { c })
+        .collect();
     let mut out = String::with_capacity(s.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         match c {
@@ -71,18 +74,15 @@ pub fn escape_tag(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push_str("\\ "),
-            '\\' if matches!(chars.get(i + 1), None | Some(',' | '=' | ' ' | '\n' | '\r')) => {
-                out.push('/')
-            }
+            '\\' if matches!(chars.get(i + 1), None | Some(',' | '=' | ' ')) => out.push('/'),
             c => out.push(c),
         }
     }
     out
 }
 
-/// A string field value in double quotes: backslash and double quote escaped; newlines (not
-/// allowed in line protocol) as `\n`.
+/// A string field value in double quotes: backslash and double quote escaped; a newline as the
+/// two characters `\n`; other [`is_breaking`] characters (tab, CR, NUL, ...) as spaces.
 pub fn string_field(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -91,11 +91,17 @@ pub fn string_field(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\\\n"),
+            c if is_breaking(c) => out.push(' '),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// Nanoseconds since the epoch, when they fit line protocol's signed 64-bit timestamp.
+fn nanos(value: i64, per_unit: i64) -> Option<i64> {
+    value.checked_mul(per_unit)
 }
 
 /// Appends ",k=v" for each tag with a non-empty value (line protocol forbids empty tag values),
@@ -124,12 +130,12 @@ pub fn metric_line(out: &mut String, names: &Measurements, script: &str, m: &Met
         }
     }
     push_tags(out, tags);
-    let _ = writeln!(
-        out,
-        " value={} {}",
-        format_value(m.value),
-        i128::from(m.time_ms) * 1_000_000
-    );
+    let _ = write!(out, " value={}", format_value(m.value));
+    // A host clock past 2262 cannot be a timestamp: the receiver stamps the line instead.
+    if let Some(ns) = nanos(m.time_ms, 1_000_000) {
+        let _ = write!(out, " {ns}");
+    }
+    out.push('\n');
 }
 
 /// Appends the `gsp_event` line for an event.
@@ -149,14 +155,23 @@ pub fn event_line(out: &mut String, script: &str, e: &EventRecord) {
             ("scope", scope),
         ],
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
-        " message={},attributes={},end={}i {}",
+        " message={},attributes={},end={}i",
         string_field(&e.message),
         string_field(&e.attributes_json),
-        e.end_s,
-        i128::from(e.start_s) * 1_000_000_000
+        e.end_s
     );
+    // A start outside the nanosecond range (a script may print any start) is kept as a field,
+    // and the receiver stamps the line.
+    match nanos(e.start_s, 1_000_000_000) {
+        Some(ns) => {
+            let _ = writeln!(out, " {ns}");
+        }
+        None => {
+            let _ = writeln!(out, ",start={}i", e.start_s);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +185,44 @@ mod tests {
         assert_eq!(escape_tag("a\\b"), "a\\b");
         assert_eq!(escape_tag("a\\ b"), "a/\\ b");
         assert_eq!(string_field("say \"hi\" \\o/"), "\"say \\\"hi\\\" \\\\o/\"");
+        // Tab, VT, NUL and CR can neither end a tag nor hide in a field (issue 11, item 18).
+        assert_eq!(escape_tag("a\tb\x0bc\0d\re\\\t"), "a\\ b\\ c\\ d\\ e/\\ ");
+        assert_eq!(string_field("a\tb\0c\rd\ne"), "\"a b c d\\\\ne\"");
+    }
+
+    #[test]
+    fn timestamps_outside_the_nanosecond_range() {
+        let event = EventRecord {
+            script_id: 1,
+            event_id: 2,
+            event_name: "E".into(),
+            start_s: i64::MAX / 1000,
+            end_s: i64::MAX / 1000,
+            message: "m".into(),
+            attributes_json: "{}".into(),
+            scope: Scope::Server,
+        };
+        let mut out = String::new();
+        event_line(&mut out, "s", &event);
+        assert_eq!(
+            out,
+            format!(
+                "gsp_event,event=E,event_id=2,scope=S,script=s message=\"m\",attributes=\"{{}}\",end={0}i,start={0}i\n",
+                i64::MAX / 1000
+            )
+        );
+        out.clear();
+        event_line(
+            &mut out,
+            "s",
+            &EventRecord {
+                start_s: 1_700_000_000,
+                ..event
+            },
+        );
+        assert!(
+            out.ends_with("end=9223372036854775i 1700000000000000000\n"),
+            "{out}"
+        );
     }
 }

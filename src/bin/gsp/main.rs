@@ -2,6 +2,7 @@
 //! against the protocol (`gsp check`).
 
 mod check;
+mod collectd;
 mod influx;
 mod jsonpos;
 mod lint;
@@ -45,6 +46,8 @@ Formats:
               script's run; otherwise a complete document of every script's last run after each
               data run, documents separated by a blank line. Diagnostics go to stderr.
   influx      InfluxDB line protocol, one line per value as runs finish. Diagnostics go to stderr.
+  collectd    collectd's exec plugin protocol: PUTVAL per value, PUTNOTIF per event, as runs
+              finish. Diagnostics go to stderr (the exec plugin logs them).
 
 Prometheus names (--format prometheus and --textfile):
   Metric: gsp_ + the metric name in snake_case (lowercase ASCII words joined by _), then the unit
@@ -77,6 +80,17 @@ as _>.prom after every run of that script (a temporary file renamed into place),
 node_exporter --collector.textfile.directory=DIR. Files stay when gsp stops: alert on
 node_textfile_mtime_seconds for staleness. With --textfile, stdout stays empty unless --format
 is given.
+
+collectd (--format collectd, for <Plugin exec> Exec \"user\" \"/usr/local/bin/gsp\" \"run\"
+\"--format\" \"collectd\" ...): PUTVAL \"<host>/gsp-<script>/<type>-<metric>[-<dimension value>...]\"
+interval=<period> <time>:<value>. host is COLLECTD_HOSTNAME (else the machine's name); <script>
+is the base name without extension of the command line's first word that is not an
+interpreter or option; type is derive for a COUNTER delivered as printed, else gauge; the
+metric is its name in snake_case. Parts longer than 127 bytes keep 118 and get ~<hash>;
+/, \\ and \" become _. Scripts run no more often than COLLECTD_INTERVAL (unless
+--period-override). Events: PUTNOTIF severity=warning time=<start> plugin=gsp
+plugin_instance=<script> type=gsp_event type_instance=<event name> message=\"<message>
+<attributes JSON>\".
 
 Exit status (like telegraf --test): 0; 1 when stdout or a textfile could not be written (a full
 disk, a closed pipe: reported on stderr), or, with --once, when a script delivered no data: its
@@ -137,6 +151,8 @@ pub enum Format {
     Prometheus,
     /// InfluxDB line protocol.
     Influx,
+    /// collectd's exec plugin protocol (PUTVAL/PUTNOTIF).
+    Collectd,
 }
 
 #[derive(Args)]
@@ -252,6 +268,9 @@ fn run_command(args: RunArgs) -> ExitCode {
         execd: args.execd,
         pacing: Pacing::Every(args.period_override),
     };
+    if stdout == Some(Format::Collectd) {
+        collectd::adjust_options(&mut options, args.period_override);
+    }
     // One runtime per script: one worker is plenty for a single script.
     options.worker_threads = 1;
     run::run(settings, &args.scripts, options)

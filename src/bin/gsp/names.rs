@@ -25,6 +25,20 @@ pub fn snake(text: &str) -> String {
     out
 }
 
+/// Whether a reader may take `c` for a line break or choke on it: control characters (C0, DEL,
+/// C1) and the Unicode line and paragraph separators. No output format gsp writes can escape
+/// them all, so each writer replaces them.
+pub fn is_breaking(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// FNV-1a, 32 bits: a stable short hash for names (the collectd plugin computes the same).
+pub fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |h: u32, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// The Prometheus base-unit word for a script's `unit`, when the unit is a well-known one.
 /// Values are never converted, so `ms` stays `milliseconds`.
 pub fn unit_word(unit: &str) -> Option<&'static str> {
@@ -99,6 +113,16 @@ mod tests {
         assert_eq!(snake("HTTPStatus"), "httpstatus");
         assert_eq!(snake("Load average 1m"), "load_average_1m");
         assert_eq!(snake("%%"), "");
+    }
+
+    #[test]
+    fn breaking_characters() {
+        for c in [
+            '\0', '\t', '\n', '\r', '\x0b', '\x0c', '\x1e', '\x7f', '\u{85}', '\u{2028}',
+        ] {
+            assert!(is_breaking(c), "{c:?}");
+        }
+        assert!(!is_breaking(' ') && !is_breaking('é') && !is_breaking('"'));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use gsp::{Diagnostic, Options, Record, ScriptConfig, Severity};
 
+use crate::collectd;
 use crate::influx::{self, Measurements};
 use crate::prom::{self, Names, ScriptView, Snapshot};
 use crate::slot::{Finished, Pacing, Slot};
@@ -340,6 +341,7 @@ struct Output {
     stdout_error: Option<std::io::Error>,
     /// Textfile writes that failed.
     textfile_failures: u64,
+    collectd: Option<collectd::Writer>,
 }
 
 impl Output {
@@ -370,6 +372,13 @@ impl Output {
             buf: String::new(),
             stdout_error: None,
             textfile_failures: 0,
+            collectd: (settings.stdout == Some(Format::Collectd)).then(|| {
+                let period = match settings.pacing {
+                    Pacing::Every(p) => p,
+                    Pacing::OnDemand => None,
+                };
+                collectd::Writer::new(commands, period)
+            }),
         }
     }
 
@@ -402,6 +411,9 @@ impl Output {
                 Record::Event(e) if keep => s.pending.events.push(e.clone()),
                 Record::Diagnostic(d) if d.severity == Severity::Error => s.pending_errors += 1,
                 _ => {}
+            }
+            if let Some(c) = &mut self.collectd {
+                c.record(i, r, &mut self.buf);
             }
             let s = &self.scripts[i];
             match (self.stdout, r) {
