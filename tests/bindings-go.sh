@@ -89,9 +89,9 @@ go get "$module@$version"
 grep -q "^require $module $version" go.mod
 grep -q "$GOMODCACHE/$module@$version" <<<"$(go list -f '{{.Dir}}' "$module")"
 CGO_LDFLAGS=$rpath go build -o agent-shared .
-ldd agent-shared | grep -q "libgsp.so.0 => $prefix/lib/libgsp.so.0"
+ldd agent-shared | grep "libgsp.so.0 => $prefix/lib/libgsp.so.0" >/dev/null
 go build -tags gsp_static -o agent-static .
-if ldd agent-static | grep -q libgsp; then
+if ldd agent-static | grep libgsp >/dev/null; then
   echo "-tags gsp_static still needs libgsp.so" >&2
   exit 1
 fi

@@ -4,11 +4,15 @@
 //! are reported and fail the command; `--execd` warns when gathers come faster than a script's
 //! period; textfile mode logs where it writes and each script's first write.
 
+mod common;
+
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+use common::finish;
+use std::time::Duration;
 
 /// Far more than anything here needs on an idle machine (2 loaded cores).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -30,42 +34,8 @@ fn command(args: &[&str]) -> Command {
     c
 }
 
-/// Waits for `child` within PATIENCE; its exit code, stdout (if piped) and stderr.
-fn finish(mut child: Child) -> (i32, String, String) {
-    let out = child.stdout.take();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut out) = out {
-            out.read_to_string(&mut s).unwrap();
-        }
-        s
-    });
-    let e = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).unwrap();
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("gsp did not exit within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        o.join().unwrap(),
-        e.join().unwrap(),
-    )
-}
-
 fn gsp(args: &[&str]) -> (i32, String, String) {
-    finish(command(args).spawn().unwrap())
+    finish(command(args).spawn().unwrap(), PATIENCE)
 }
 
 #[test]
@@ -148,7 +118,7 @@ fn write_errors_on_stdout_fail_the_command() {
         .stdout(full)
         .spawn()
         .unwrap();
-    let (code, _, err) = finish(child);
+    let (code, _, err) = finish(child, PATIENCE);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("cannot write to stdout (No space left on device"),
@@ -196,7 +166,7 @@ fn execd_warns_when_gathers_come_faster_than_the_period() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\n\n").unwrap();
     drop(stdin);
-    let (code, _, err) = finish(child);
+    let (code, _, err) = finish(child, PATIENCE);
     assert_eq!(code, 0, "{err}");
     let warnings: Vec<&str> = err
         .lines()

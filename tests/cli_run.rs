@@ -2,10 +2,14 @@
 //! --execd's gathers and exits, and usage errors. The formats themselves are validated by real
 //! parsers in tests/cli-formats.sh.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use common::finish;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,41 +32,6 @@ fn gsp_command(args: &[&str]) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     c
-}
-
-/// Waits for `child` to exit within `limit` and returns its code, stdout and stderr.
-fn finish(mut child: Child, limit: Duration) -> (i32, String, String) {
-    let out = child.stdout.take();
-    let mut err = child.stderr.take().unwrap();
-    // stdout may have been taken already (see `lines_of`).
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut out) = out {
-            out.read_to_string(&mut s).unwrap();
-        }
-        s
-    });
-    let e = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).unwrap();
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("gsp did not exit within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        status.code().unwrap_or(-1),
-        o.join().unwrap(),
-        e.join().unwrap(),
-    )
 }
 
 fn gsp(args: &[&str]) -> (i32, String, String) {

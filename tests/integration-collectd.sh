@@ -130,7 +130,7 @@ done
 # errors): the long run overruns its 1 s period; nothing else is wrong.
 grep -q 'exec plugin: exec_read_one: error = gsp: warning: script 3 `.*exec_long_run.sh .*` (overrun)' "$log" ||
   fail "gsp run's diagnostics do not reach collectd's log"
-grep 'exec plugin: exec_read_one: error' "$log" | grep -qv '(overrun)' && fail "unexpected diagnostics from gsp run"
+grep 'exec plugin: exec_read_one: error' "$log" | grep -v '(overrun)' >/dev/null && fail "unexpected diagnostics from gsp run"
 
 # COLLECTD_INTERVAL above the scripts' periods slows them down, and PUTVAL says so.
 putval=$(COLLECTD_INTERVAL=120.000 COLLECTD_HOSTNAME=exec-host "$gsp_bin" run --once --format collectd "$root/examples/scripts/load.sh" 2>"$work/interval.err")
@@ -160,7 +160,7 @@ kill -TERM "$vg_pid"
 status=0
 wait "$vg_pid" || status=$?
 [ "$status" -eq 0 ] || { cat "$work/vg/valgrind.log"; fail "valgrind found errors (exit $status)"; }
-if grep -A30 'definitely lost in loss record' "$work/vg/valgrind.log" | grep -q -e 'gsp\.c' -e 'libgsp' -e '/gsp\.so'; then
+if grep -A30 'definitely lost in loss record' "$work/vg/valgrind.log" | grep -e 'gsp\.c' -e 'libgsp' -e '/gsp\.so' >/dev/null; then
   cat "$work/vg/valgrind.log"
   fail "the plugin leaks"
 fi

@@ -122,23 +122,14 @@ fn a_run_is_in_flight_until_its_records_are_queued() {
 /// `gsp run --once` ends (with the timeout reported) when a run leaves its process group.
 #[test]
 fn gsp_run_once_ends_when_a_run_leaves_its_process_group() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gsp"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_gsp"))
         .args(["run", "--once", &script("leave_group.py")])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("gsp run --once did not end");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let (_, out, err) = finish(child, Duration::from_secs(60));
+    let text = out + &err;
     assert!(text.contains("maxruntime"), "no timeout reported: {text}");
 }
 

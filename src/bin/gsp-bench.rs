@@ -83,6 +83,23 @@ fn until_data_runs(rt: &Runtime, id: u64, now: i64, n: u64, drained: &mut u64) {
     }
 }
 
+/// `n` data runs one after another, like an agent: tick one period on, then block until the
+/// run's `per_run` records arrive and drain them.
+fn sequential_runs(rt: &Runtime, n: u64, per_run: u64, drained: &mut u64) {
+    let mut now = T0;
+    for i in 0..n {
+        now += 60_000;
+        rt.tick(now);
+        let want = *drained + per_run;
+        let start = Instant::now();
+        while *drained < want {
+            assert!(start.elapsed() < Duration::from_secs(30), "run {i} stalled");
+            rt.wait(Duration::from_millis(100));
+            rt.drain(usize::MAX, |_| *drained += 1).unwrap();
+        }
+    }
+}
+
 // ---- inner measurements (each in its own process) ----
 
 fn inner_gsp_w1(n: u64, script: &str) -> Value {
@@ -91,20 +108,7 @@ fn inner_gsp_w1(n: u64, script: &str) -> Value {
     let mut drained = 0;
     until_data_runs(&rt, id, T0, 1, &mut drained);
     let (c0, t0) = (cpu_self(), Instant::now());
-    let mut now = T0;
-    // Like an agent: tick, then block until the run's 10 records arrive and drain them.
-    let per_run = 10;
-    for i in 0..n {
-        now += 60_000;
-        rt.tick(now);
-        let want = drained + per_run;
-        let start = Instant::now();
-        while drained < want {
-            assert!(start.elapsed() < Duration::from_secs(30), "run {i} stalled");
-            rt.wait(Duration::from_millis(100));
-            rt.drain(usize::MAX, |_| drained += 1).unwrap();
-        }
-    }
+    sequential_runs(&rt, n, 10, &mut drained);
     let wall = t0.elapsed().as_secs_f64();
     let s = rt.stats();
     assert_eq!(
@@ -420,18 +424,7 @@ fn inner_gsp_w7(script: &str, host_mb: usize, runs: u64) -> Value {
     let mut drained = 0;
     until_data_runs(&rt, id, T0, 1, &mut drained);
     let t0 = Instant::now();
-    let mut now = T0;
-    for i in 0..runs {
-        now += 60_000;
-        rt.tick(now);
-        let want = drained + 1;
-        let start = Instant::now();
-        while drained < want {
-            assert!(start.elapsed() < Duration::from_secs(30), "run {i} stalled");
-            rt.wait(Duration::from_millis(100));
-            rt.drain(usize::MAX, |_| drained += 1).unwrap();
-        }
-    }
+    sequential_runs(&rt, runs, 10, &mut drained);
     let wall = t0.elapsed().as_secs_f64();
     assert_eq!(rt.stats().runs_failed, 0);
     json!({"host_mb": host_mb, "touched_pages": touched, "runs": runs, "wall_s": wall,

@@ -1,7 +1,9 @@
 //! Shared helpers for tests that run real scripts through the runtime.
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use gsp::{Diagnostic, DiagnosticKind, MetricRecord, Options, Record, Runtime};
@@ -206,4 +208,39 @@ pub fn zombie_children() -> Vec<i32> {
             })
         })
         .collect()
+}
+
+/// Waits for `child` to exit within `limit` (killing it and failing the test after that) and
+/// returns its exit code, stdout (if piped and not taken) and stderr.
+pub fn finish(mut child: Child, limit: Duration) -> (i32, String, String) {
+    let out = child.stdout.take();
+    let mut err = child.stderr.take().unwrap();
+    let o = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(mut out) = out {
+            out.read_to_string(&mut s).unwrap();
+        }
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = String::new();
+        err.read_to_string(&mut s).unwrap();
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        status.code().unwrap_or(-1),
+        o.join().unwrap(),
+        e.join().unwrap(),
+    )
 }
