@@ -307,7 +307,10 @@ enum gsp_diagnostic_kind
    */
   GSP_DIAG_STDERR = 14,
   /**
-   * The host set SIGCHLD to SIG_IGN (or SA_NOCLDWAIT): exit statuses are lost. Reported once.
+   * A script's exit statuses are lost: the host sets SIGCHLD to SIG_IGN (or SA_NOCLDWAIT), so
+   * the kernel discards them, or reaps children it did not start (waitpid(-1) in a SIGCHLD
+   * handler). gsp then cannot tell failed runs from successful ones and parses every run's
+   * output. Reported once per script.
    */
   GSP_DIAG_SIGCHLD_IGNORED = 15,
   /**

@@ -1,10 +1,10 @@
-//! Containment: run scripts as another user, with resource limits and a nice level, inside a
-//! per-run cgroup. These need code between the new process's start and exec, so a contained
-//! runtime spawns the way posix_spawn does inside glibc: `clone(CLONE_VM | CLONE_VFORK)` on a
-//! small stack of our own, with every signal blocked, so the child shares the host's memory
-//! instead of copying its page tables (a `fork()` of a 2 GB host took ~125 ms), and the parent
-//! thread waits only until the exec. The child makes only raw system calls: glibc's
-//! setuid/setgid/setgroups would signal every thread of the host to change its credentials too.
+//! Spawning every run, with its containment: another user, resource limits and a nice level, a
+//! per-run cgroup. These need code between the new process's start and exec, so runs are spawned
+//! the way posix_spawn works inside glibc: `clone(CLONE_VM | CLONE_VFORK)` on a small stack of our
+//! own, with every signal blocked, so the child shares the host's memory instead of copying its
+//! page tables (a `fork()` of a 2 GB host took ~125 ms), and the parent thread waits only until
+//! the exec. The child makes only raw system calls where glibc's wrappers touch process-wide
+//! state: glibc's setuid/setgid/setgroups would change the credentials of every host thread.
 
 use std::ffi::{CStr, CString};
 use std::io;

@@ -1,26 +1,19 @@
-//! Process execution: spawn a script as the leader of its own process group, with stdin from
-//! /dev/null, stdout and stderr on pipes, default signal dispositions, an empty signal mask and no
-//! other descriptors; kill the group; reap the leader.
+//! Process execution: what a spawn needs (the environment block, pipes, /dev/null, the program
+//! found in PATH, explanations of spawn failures), killing a run's process group, and reaping its
+//! leader. The spawn itself is in [`crate::contain`]: every run leads its own process group, with
+//! stdin from /dev/null, stdout and stderr on pipes, default signal dispositions, an empty signal
+//! mask and no other descriptors.
 //!
 //! gsp never installs a signal handler and never waits for a pid it did not spawn.
 
 use std::borrow::Cow;
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
-use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-extern "C" {
-    // glibc >= 2.34; closes every descriptor >= `from` in the child (close_range underneath).
-    fn posix_spawn_file_actions_addclosefrom_np(
-        actions: *mut libc::posix_spawn_file_actions_t,
-        from: libc::c_int,
-    ) -> libc::c_int;
-}
 
 /// An environment block for children, built once per runtime.
 pub struct EnvBlock {
@@ -168,99 +161,6 @@ pub fn open_devnull() -> io::Result<OwnedFd> {
     above_stdio(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn check(ret: libc::c_int) -> io::Result<()> {
-    if ret == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::from_raw_os_error(ret))
-    }
-}
-
-struct SpawnAttrs {
-    attr: libc::posix_spawnattr_t,
-    actions: libc::posix_spawn_file_actions_t,
-}
-
-impl SpawnAttrs {
-    fn new(devnull: RawFd, out: RawFd, err: RawFd, cwd: Option<&CStr>) -> io::Result<Box<Self>> {
-        let mut s: Box<MaybeUninit<SpawnAttrs>> = Box::new(MaybeUninit::uninit());
-        let p = s.as_mut_ptr();
-        // SAFETY: init functions write the objects in place; on failure we destroy what we made.
-        unsafe {
-            check(libc::posix_spawnattr_init(&raw mut (*p).attr))?;
-            if let Err(e) = check(libc::posix_spawn_file_actions_init(&raw mut (*p).actions)) {
-                libc::posix_spawnattr_destroy(&raw mut (*p).attr);
-                return Err(e);
-            }
-            let mut s: Box<SpawnAttrs> = Box::from_raw(Box::into_raw(s).cast());
-            s.configure(devnull, out, err)?;
-            if let Some(dir) = cwd {
-                check(libc::posix_spawn_file_actions_addchdir_np(
-                    &mut s.actions,
-                    dir.as_ptr(),
-                ))?;
-            }
-            Ok(s)
-        }
-    }
-
-    fn configure(&mut self, devnull: RawFd, out: RawFd, err: RawFd) -> io::Result<()> {
-        // SAFETY: both objects were initialized in `new`; the sigsets are local.
-        unsafe {
-            let mut empty = MaybeUninit::<libc::sigset_t>::uninit();
-            libc::sigemptyset(empty.as_mut_ptr());
-            let mut all = MaybeUninit::<libc::sigset_t>::uninit();
-            libc::sigfillset(all.as_mut_ptr());
-            let flags = libc::POSIX_SPAWN_SETPGROUP
-                | libc::POSIX_SPAWN_SETSIGMASK
-                | libc::POSIX_SPAWN_SETSIGDEF;
-            check(libc::posix_spawnattr_setflags(
-                &mut self.attr,
-                flags as libc::c_short,
-            ))?;
-            check(libc::posix_spawnattr_setpgroup(&mut self.attr, 0))?;
-            check(libc::posix_spawnattr_setsigmask(
-                &mut self.attr,
-                empty.as_ptr(),
-            ))?;
-            check(libc::posix_spawnattr_setsigdefault(
-                &mut self.attr,
-                all.as_ptr(),
-            ))?;
-            check(libc::posix_spawn_file_actions_adddup2(
-                &mut self.actions,
-                devnull,
-                0,
-            ))?;
-            check(libc::posix_spawn_file_actions_adddup2(
-                &mut self.actions,
-                out,
-                1,
-            ))?;
-            check(libc::posix_spawn_file_actions_adddup2(
-                &mut self.actions,
-                err,
-                2,
-            ))?;
-            check(posix_spawn_file_actions_addclosefrom_np(
-                &mut self.actions,
-                3,
-            ))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for SpawnAttrs {
-    fn drop(&mut self) {
-        // SAFETY: both were initialized in `new`.
-        unsafe {
-            libc::posix_spawn_file_actions_destroy(&mut self.actions);
-            libc::posix_spawnattr_destroy(&mut self.attr);
-        }
-    }
-}
-
 /// Why a spawn failed, with a cause a script author can act on.
 #[derive(Debug)]
 pub struct SpawnError {
@@ -312,62 +212,6 @@ pub fn resolve_program<'a>(program: &'a CStr, env: &EnvBlock) -> Result<Cow<'a, 
                 String::from_utf8_lossy(path)
             ),
         },
-    })
-}
-
-/// Spawns `argv` (argv[0] already resolved to a path) with the given stdin and environment.
-pub fn spawn(
-    program: &CStr,
-    argv: &[CString],
-    env: &EnvBlock,
-    devnull: RawFd,
-    cwd: Option<&CStr>,
-) -> Result<Child, SpawnError> {
-    let io_err = pipe_error;
-    let (out_r, out_w) = pipe().map_err(io_err)?;
-    let (err_r, err_w) = pipe().map_err(io_err)?;
-    let attrs =
-        SpawnAttrs::new(devnull, out_w.as_raw_fd(), err_w.as_raw_fd(), cwd).map_err(io_err)?;
-    let mut argv_ptrs: Vec<*mut libc::c_char> = argv
-        .iter()
-        .map(|a| a.as_ptr() as *mut libc::c_char)
-        .collect();
-    argv_ptrs.push(std::ptr::null_mut());
-    let mut pid: libc::pid_t = 0;
-    // SAFETY: every pointer is valid and NUL-terminated for the duration of the call; glibc
-    // copies what it needs before returning.
-    let ret = unsafe {
-        libc::posix_spawn(
-            &mut pid,
-            program.as_ptr(),
-            &attrs.actions,
-            &attrs.attr,
-            argv_ptrs.as_ptr(),
-            env.ptrs.as_ptr() as *const *mut libc::c_char,
-        )
-    };
-    drop(out_w);
-    drop(err_w);
-    if ret != 0 {
-        let error = io::Error::from_raw_os_error(ret);
-        return Err(SpawnError {
-            explanation: match cwd.map(program_path) {
-                Some(dir) if !dir.is_dir() => {
-                    format!("the working directory `{}` does not exist", dir.display())
-                }
-                _ => explain_spawn_error(&program_path(program), ret),
-            },
-            error,
-        });
-    }
-    for fd in [&out_r, &err_r] {
-        set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
-    }
-    Ok(Child {
-        pid,
-        pidfd: pidfd_open(pid),
-        stdout: out_r,
-        stderr: err_r,
     })
 }
 

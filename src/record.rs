@@ -145,7 +145,9 @@ pub enum DiagnosticKind {
     RecordsDropped = 13,
     /// The script wrote to stderr (exit status 0).
     Stderr = 14,
-    /// The host ignores SIGCHLD, so the kernel discards exit statuses (reported once).
+    /// A script's exit statuses are lost: the host ignores SIGCHLD (the kernel discards them) or
+    /// reaps children it did not start (`waitpid(-1)`). Its output is parsed regardless; reported
+    /// once per script.
     SigchldIgnored = 15,
     /// More `Difference` series than the per-script cap; the series unseen longest were forgotten.
     SeriesLimit = 16,

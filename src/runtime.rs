@@ -228,6 +228,8 @@ struct Script {
     schedule: Schedule,
     config: Option<Arc<ScriptConfig>>,
     difference: DifferenceState,
+    /// Whether a lost exit status was reported for this script.
+    status_lost_reported: bool,
 }
 
 struct RunInfo {
@@ -346,7 +348,6 @@ struct Inner {
     reactor: Reactor,
     drain_lock: Mutex<()>,
     drain_owner: AtomicU64,
-    sigchld_reported: AtomicBool,
     /// The first internal failure (a panic on one of gsp's threads); calls fail once it is set.
     broken: Mutex<Option<String>>,
     /// Set by shutdown: a configuration being read gives up, so freeing stays quick.
@@ -466,7 +467,6 @@ impl Runtime {
             reactor,
             drain_lock: Mutex::new(()),
             drain_owner: AtomicU64::new(0),
-            sigchld_reported: AtomicBool::new(false),
             broken: Mutex::new(None),
             stopping: AtomicBool::new(false),
             max_concurrent_runs,
@@ -478,7 +478,6 @@ impl Runtime {
         if let Some(note) = descriptor_note {
             inner.queue.push(Record::Diagnostic(note));
         }
-        inner.check_sigchld();
         inner
             .reactor
             .start(
@@ -559,6 +558,7 @@ impl Runtime {
                 schedule: Schedule::new(),
                 config: None,
                 difference: DifferenceState::new(self.inner.options.max_difference_series),
+                status_lost_reported: false,
             },
         );
         st.due.push(Reverse((i64::MIN, id)));
@@ -972,20 +972,6 @@ impl Inner {
         )));
     }
 
-    /// Reports, once per runtime, a host that makes the kernel discard exit statuses.
-    fn check_sigchld(&self) {
-        if exec::sigchld_ignored() && !self.sigchld_reported.swap(true, Ordering::Relaxed) {
-            self.queue.push(Record::Diagnostic(Diagnostic::new(
-                0,
-                Severity::Warning,
-                DiagnosticKind::SigchldIgnored,
-                "the host sets SIGCHLD to SIG_IGN (or SA_NOCLDWAIT), so the kernel discards scripts' exit statuses: \
-                 gsp cannot tell failed runs from successful ones and parses every run's output; \
-                 restore the default SIGCHLD disposition in the host",
-            )));
-        }
-    }
-
     /// Moves waiting runs to the workers while concurrency allows. Configuration runs have a
     /// limit of their own: their timeout is short, and a thousand of them started at once on a
     /// small machine would each get too little CPU to finish in time.
@@ -1151,13 +1137,6 @@ impl Inner {
         }
         let program = exec::resolve_program(&argv[0], &self.env)?;
         let cwd = self.cwd.as_deref();
-        let contained = self.credentials.is_some()
-            || self.options.limits.any()
-            || self.options.cgroup_dir.is_some();
-        if !contained {
-            return exec::spawn(&program, argv, &self.env, self.devnull.as_raw_fd(), cwd)
-                .map(|c| (c, None));
-        }
         let cgroup = match &self.options.cgroup_dir {
             Some(dir) => Some(RunCgroup::create(dir).map_err(|error| SpawnError {
                 explanation: format!(
@@ -1190,9 +1169,6 @@ impl Inner {
     }
 
     fn finish_run(&self, f: Finished) {
-        if f.status == ExitStatus::Unknown {
-            self.check_sigchld();
-        }
         let mut st = self.state.lock();
         let Some(info) = self.release(&mut st, f.run) else {
             return;
@@ -1258,26 +1234,13 @@ impl Inner {
             }
             (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(&info, &what, &f)),
             (_, ExitStatus::Signal(_)) => Some(self.exit_failure(&info, &what, &f)),
-            (_, ExitStatus::Unknown) if !exec::sigchld_ignored() => {
-                bump(&self.counters.failed, 1);
-                Some(Diagnostic {
-                    exit_code: None,
-                    ..Diagnostic::new(
-                        id,
-                        Severity::Error,
-                        DiagnosticKind::ExitStatus,
-                        format!(
-                            "the exit status of {what} was taken by another waiter in the host \
-                             (a SIGCHLD handler or a loop calling waitpid(-1) reaps children it did not start); \
-                             gsp cannot tell whether the run succeeded, so its output was not parsed; \
-                             make the host wait only for its own children{}",
-                            stderr_suffix(&f)
-                        ),
-                    )
-                })
-            }
             _ => None,
         };
+        // A lost status is no success and no failure: the output is parsed, as the host chose,
+        // and the script's first such run says so (never "exited 0").
+        if failure.is_none() && f.status == ExitStatus::Unknown {
+            self.report_lost_status(&info, &what, &mut records);
+        }
         if failure.is_none() && f.stderr_total > 0 && f.status == ExitStatus::Code(0) {
             records.push(Record::Diagnostic(Diagnostic::new(
                 id,
@@ -1333,6 +1296,33 @@ impl Inner {
         // Under the state lock, so no host sees the run out of flight before its records.
         self.queue.push_all(records);
         st.in_flight -= 1;
+    }
+
+    /// Reports, once per script, that its exit statuses are lost to the host.
+    fn report_lost_status(&self, info: &RunInfo, what: &str, records: &mut Vec<Record>) {
+        let mut st = self.state.lock();
+        let Some(script) = st.scripts.get_mut(&info.script_id) else {
+            return;
+        };
+        if std::mem::replace(&mut script.status_lost_reported, true) {
+            return;
+        }
+        drop(st);
+        let cause = if exec::sigchld_ignored() {
+            "the host sets SIGCHLD to SIG_IGN (or SA_NOCLDWAIT), so the kernel discards exit statuses"
+        } else {
+            "another waiter in the host took it (a SIGCHLD handler or a loop calling waitpid(-1) reaps children it did not start)"
+        };
+        records.push(Record::Diagnostic(Diagnostic::new(
+            info.script_id,
+            Severity::Warning,
+            DiagnosticKind::SigchldIgnored,
+            format!(
+                "the exit status of {what} is lost: {cause}; gsp cannot tell this script's failed runs \
+                 from successful ones and parses their output regardless (reported once per script); \
+                 make the host wait only for its own children"
+            ),
+        )));
     }
 
     fn exit_failure(&self, info: &RunInfo, what: &str, f: &Finished) -> Diagnostic {
