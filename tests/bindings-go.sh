@@ -20,6 +20,9 @@ step "tools/install.sh into a temporary prefix"
 prefix=$tmp/prefix
 bash "$root/tools/install.sh" "$prefix" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+# Go's build cache does not key cgo packages on what pkg-config prints, only on CGO_* variables:
+# name this run's prefix there, or a build cached by an earlier run links its deleted prefix.
+export CGO_CFLAGS="-I$prefix/include"
 rpath="-Wl,-rpath,$prefix/lib"
 
 cd "$root/bindings/go"

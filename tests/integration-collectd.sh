@@ -120,7 +120,9 @@ grep -q '\[info\] gsp plugin: `.*formats.sh .*` (instance formats) configured: 5
 grep -q '\[error\] gsp plugin: `.*bad_config.sh` (invalid configuration): .*configuration is not valid JSON at line 1' "$log" \
   || fail "the broken script's diagnostic is not in collectd's log as an error"
 grep -q "collectd ignores SIGCHLD" "$log" || fail "SIGCHLD disposition not restored"
-grep -q 'SIGCHLD ignored' "$log" && fail "gsp saw SIGCHLD ignored"
+grep -q 'sets SIGCHLD to SIG_IGN' "$log" && fail "gsp saw SIGCHLD ignored"
+# The exec plugin, loaded in the same collectd, reaps every child with waitpid(-1): gsp says so.
+grep -q 'is lost: another waiter in the host took it' "$log" || fail "the exec plugin's reaper went unreported"
 # Events: notifications (logged by collectd), from both plugins.
 for inst in formats exec_formats; do
   grep -q "Notification: severity = WARNING, host = gsp-test-host, plugin = gsp, plugin_instance = $inst, type = gsp_event, type_instance = disk_full, message = Disk \"/\" is full {\"Used\":95,\"Path\":\"/\"}" "$log" \

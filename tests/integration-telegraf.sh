@@ -17,6 +17,13 @@ telegraf=$("$root/integrations/telegraf/build-telegraf.sh")
 
 work=$(mktemp -d /tmp/gsp-telegraf.XXXXXX)
 trap 'stop_all; rm -rf "$work"' EXIT
+# The Go binding finds libgsp through pkg-config: install it into a prefix, as its README says,
+# and link it statically (-tags gsp_static), so the plugin needs no libgsp.so at run time.
+bash "$root/tools/install.sh" "$work/prefix" >/dev/null
+export PKG_CONFIG_PATH=$work/prefix/lib/pkgconfig GOFLAGS="${GOFLAGS:+$GOFLAGS }-tags=gsp_static"
+# Go's build cache does not key cgo packages on what pkg-config prints, only on CGO_* variables:
+# name this run's prefix there, or a build cached by an earlier run links its deleted prefix.
+export CGO_CFLAGS="-I$work/prefix/include"
 (
   cd "$root/integrations/telegraf"
   unformatted=$(gofmt -l .)

@@ -500,7 +500,8 @@ static const char *kind_name(uint32_t kind) {
       "diagnostic",   "spawn failed",     "invalid configuration", "configuration timeout",
       "exit status",  "timeout",          "output truncated",      "invalid line",
       "unknown metric", "unknown event",  "unknown dimension",     "overrun",
-      "value clamped", "records dropped", "stderr",                "SIGCHLD ignored"};
+      "value clamped", "records dropped", "stderr",                "exit status lost",
+      "series limit",  "internal error"};
   return kind < sizeof names / sizeof *names ? names[kind] : names[0];
 }
 
