@@ -557,18 +557,30 @@ impl EventLoop {
                 // Only the tail is kept; a writer that escaped the kill must not keep us here.
                 self.read_stderr(i, EXIT_STDERR_BUDGET);
             }
-            let mut a = self.active.swap_remove(i);
-            if let Some(c) = a.cgroup.take() {
+            let Active {
+                run,
+                child,
+                cgroup,
+                reason,
+                stdout,
+                stderr_tail,
+                stderr_total,
+                ..
+            } = self.active.swap_remove(i);
+            // The run's descriptors close before it is reported: once the host sees it finished
+            // (not in flight), nothing of it is left open.
+            drop(child);
+            if let Some(c) = cgroup {
                 self.cleanup.push((c, 0));
             }
             self.handler.finished(Finished {
-                run: a.run,
+                run,
                 status,
                 usage,
-                reason: a.reason.unwrap_or(EndReason::Exited),
-                stdout: a.stdout,
-                stderr_tail: a.stderr_tail,
-                stderr_total: a.stderr_total,
+                reason: reason.unwrap_or(EndReason::Exited),
+                stdout,
+                stderr_tail,
+                stderr_total,
                 elapsed,
             });
         }
