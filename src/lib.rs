@@ -5,7 +5,8 @@
 //! (`-d`) every period, on its own threads, enforcing the protocol's timing and limits.
 //!
 //! Modules, by job: [`protocol`] parses what scripts print; [`schedule`] decides when runs are
-//! due; [`exec`] spawns and kills process groups; [`contain`] and [`cgroup`] confine them; [`reactor`] watches running scripts;
+//! due; [`contain`] spawns every run with its containment, [`exec`] prepares spawns, kills
+//! process groups and reaps; [`cgroup`] gives runs cgroups; [`reactor`] watches running scripts;
 //! [`difference`] computes `Difference` values; [`queue`] holds records for the host;
 //! [`runtime`] ties them together; `ffi` is the C ABI over [`Runtime`].
 
