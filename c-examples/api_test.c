@@ -127,6 +127,10 @@ int main(int argc, char **argv) {
   CHECK(gsp_wait(NULL, 0, NULL) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_drain(NULL, on_record, NULL, 0, NULL) == GSP_STATUS_NULL_ARGUMENT);
   gsp_runtime_free(NULL);
+  /* Why the last failing call on this thread failed. */
+  CHECK(strstr(gsp_last_error_message(), "`rt` is NULL") != NULL);
+  CHECK(gsp_runtime_new(NULL, NULL) == GSP_STATUS_NULL_ARGUMENT);
+  CHECK(strstr(gsp_last_error_message(), "`out` is NULL") != NULL);
 
   /* Options: an older header's shorter struct is accepted, a size inside a field is not. */
   gsp_options opts;
@@ -156,9 +160,11 @@ int main(int argc, char **argv) {
   gsp_options_init(&opts, sizeof opts);
   opts.worker_threads = 0;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
+  CHECK(strstr(gsp_last_error_message(), "worker_threads must be between 1 and 64") != NULL);
   gsp_options_init(&opts, sizeof opts);
   opts.env_mode = 7;
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
+  CHECK(strstr(gsp_last_error_message(), "env_mode 7") != NULL);
   gsp_options_init(&opts, sizeof opts);
   opts.working_dir = "/nonexistent/gsp-dir";
   CHECK(gsp_runtime_new(&opts, &rt) == GSP_STATUS_INVALID_ARGUMENT && rt == NULL);
@@ -177,6 +183,7 @@ int main(int argc, char **argv) {
   CHECK(gsp_script_add(s.rt, "x", NULL) == GSP_STATUS_NULL_ARGUMENT);
   CHECK(gsp_script_add(s.rt, "\xff\xfe", &id) == GSP_STATUS_INVALID_ARGUMENT);
   CHECK(gsp_script_add(s.rt, "'unclosed", &id) == GSP_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(gsp_last_error_message(), "cannot split command line") != NULL);
   CHECK(gsp_script_add(s.rt, "   ", &id) == GSP_STATUS_INVALID_ARGUMENT);
   CHECK(gsp_script_remove(s.rt, 999) == GSP_STATUS_NOT_FOUND);
   CHECK(gsp_script_reconfigure(s.rt, 999) == GSP_STATUS_NOT_FOUND);

@@ -894,6 +894,14 @@ extern "C" {
 const char *gsp_version(void);
 
 /**
+ * Why the last gsp call on this thread that did not return GSP_STATUS_OK failed, e.g.
+ * "invalid argument: worker_threads must be between 1 and 64" or "`out_id` is NULL"; "" when no
+ * call on this thread has failed. Never NULL. The string belongs to gsp and stays valid until the
+ * next gsp call on the same thread: copy it to keep it. Thread-safe: each thread has its own.
+ */
+const char *gsp_last_error_message(void);
+
+/**
  * A static, human-readable name for a status value (any value; unknown ones give
  * "GSP_STATUS_UNKNOWN"). Never free it. Thread-safe.
  */

@@ -8,6 +8,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"runtime"
 )
 
 // Status is a gsp_status value other than GSP_STATUS_OK. Errors returned by this package wrap
@@ -29,10 +30,18 @@ var (
 // ErrClosed is returned by every method called on a Runtime after Close.
 var ErrClosed = errors.New("gsp: runtime is closed")
 
-// check turns a gsp_status into nil or an error naming the operation.
-func check(op string, st C.gsp_status) error {
+// call makes the C call f and turns its gsp_status into nil or an error naming the operation
+// and, from gsp_last_error_message, why it failed. The message is per OS thread, so the
+// goroutine stays on its thread from the call to the read.
+func call(op string, f func() C.gsp_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	st := f()
 	if st == C.GSP_STATUS_OK {
 		return nil
+	}
+	if why := C.GoString(C.gsp_last_error_message()); why != "" {
+		return fmt.Errorf("gsp: %s: %s: %w", op, why, Status(st))
 	}
 	return fmt.Errorf("gsp: %s: %w", op, Status(st))
 }

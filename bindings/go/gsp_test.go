@@ -756,6 +756,8 @@ func TestContainmentOptions(t *testing.T) {
 	}
 	if _, err := New(Options{WorkingDir: "/nonexistent/gsp-go"}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("a missing working directory: got %v, want ErrInvalidArgument", err)
+	} else if !strings.Contains(err.Error(), "`/nonexistent/gsp-go` is not a directory") {
+		t.Errorf("the error does not say why (gsp_last_error_message): %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod convert;
+mod error;
 mod panic;
 pub mod types;
 
@@ -18,6 +19,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use self::error::fail;
 use self::panic::{boundary, boundary_void};
 pub use self::types::*;
 use crate::contain::ResourceLimits;
@@ -34,13 +36,15 @@ pub struct gsp_runtime {
     free_requested: AtomicBool,
 }
 
+/// The status of `e`, with its message recorded for gsp_last_error_message().
 fn status_of(e: &Error) -> gsp_status {
-    match e {
+    let status = match e {
         Error::InvalidArgument(_) => gsp_status::GSP_STATUS_INVALID_ARGUMENT,
         Error::NotFound => gsp_status::GSP_STATUS_NOT_FOUND,
         Error::Busy => gsp_status::GSP_STATUS_BUSY,
         Error::Internal(_) => gsp_status::GSP_STATUS_INTERNAL,
-    }
+    };
+    fail(status, e.to_string())
 }
 
 fn result(r: Result<(), Error>) -> gsp_status {
@@ -54,7 +58,10 @@ macro_rules! try_ref {
     ($p:expr) => {{
         let p = $p;
         if p.is_null() {
-            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+            return fail(
+                gsp_status::GSP_STATUS_NULL_ARGUMENT,
+                concat!("`", stringify!($p), "` is NULL"),
+            );
         }
         // SAFETY: non-NULL; the caller promises it points to a live object of this type.
         unsafe { &*p }
@@ -64,7 +71,10 @@ macro_rules! try_ref {
 macro_rules! check_out {
     ($p:expr) => {
         if $p.is_null() {
-            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+            return fail(
+                gsp_status::GSP_STATUS_NULL_ARGUMENT,
+                concat!("`", stringify!($p), "` is NULL"),
+            );
         }
     };
 }
@@ -74,6 +84,15 @@ macro_rules! check_out {
 pub extern "C" fn gsp_version() -> *const c_char {
     static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
     VERSION.as_ptr().cast()
+}
+
+/// Why the last gsp call on this thread that did not return GSP_STATUS_OK failed, e.g.
+/// "invalid argument: worker_threads must be between 1 and 64" or "`out_id` is NULL"; "" when no
+/// call on this thread has failed. Never NULL. The string belongs to gsp and stays valid until the
+/// next gsp call on the same thread: copy it to keep it. Thread-safe: each thread has its own.
+#[no_mangle]
+pub extern "C" fn gsp_last_error_message() -> *const c_char {
+    error::last()
 }
 
 /// A static, human-readable name for a status value (any value; unknown ones give
@@ -134,7 +153,7 @@ pub extern "C" fn gsp_options_init(opts: *mut gsp_options, size: usize) -> gsp_s
         check_out!(opts);
         let ours = size_of::<gsp_options>();
         if size < ours && !options_field_ends().contains(&size) {
-            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+            return fail(gsp_status::GSP_STATUS_INVALID_ARGUMENT, bad_size(size));
         }
         let n = size.min(ours);
         let defaults = gsp_options {
@@ -190,12 +209,12 @@ fn options_field_ends() -> [usize; 26] {
 /// # Safety
 /// `opts` points to at least `(*opts).struct_size` readable bytes.
 unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> {
-    let invalid = gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+    let invalid = |message: String| fail(gsp_status::GSP_STATUS_INVALID_ARGUMENT, message);
     // SAFETY: struct_size is the first field of every version.
     let size = unsafe { ptr::read_unaligned(opts.cast::<usize>()) };
     let ours = size_of::<gsp_options>();
     if size < ours && !options_field_ends().contains(&size) {
-        return Err(invalid);
+        return Err(invalid(bad_size(size)));
     }
     let mut o = default_options();
     // SAFETY: the caller provides `size` bytes; we copy whole fields only (checked above).
@@ -204,25 +223,24 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
     }
     // SAFETY (all reads below): NULL or NUL-terminated strings and NULL-terminated arrays, per
     // the documented contract.
-    let extra_env = unsafe { string_array(o.extra_env) }?
+    let extra_env = unsafe { string_array(o.extra_env, "extra_env") }?
         .into_iter()
-        .map(|e| {
-            e.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or(invalid)
+        .map(|e| match e.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(invalid(format!("extra_env entry `{e}` is not NAME=VALUE"))),
         })
         .collect::<Result<Vec<_>, _>>()?;
     let env_mode = match o.env_mode {
         0 => EnvMode::Inherit,
         1 => EnvMode::Clear,
-        2 => EnvMode::Allow(unsafe { string_array(o.env_allow) }?),
-        _ => return Err(invalid),
+        2 => EnvMode::Allow(unsafe { string_array(o.env_allow, "env_allow") }?),
+        m => return Err(invalid(format!("env_mode {m} is not a gsp_env_mode value"))),
     };
     let nonzero = |v: u64| (v != 0).then_some(v);
     Ok(Options {
         worker_threads: o.worker_threads as usize,
         max_concurrent_runs: o.max_concurrent_runs as usize,
-        max_stdout_bytes: usize::try_from(o.max_stdout_bytes).map_err(|_| invalid)?,
+        max_stdout_bytes: usize::try_from(o.max_stdout_bytes).unwrap_or(usize::MAX),
         stderr_tail_bytes: o.stderr_tail_bytes as usize,
         queue_capacity: o.queue_capacity as usize,
         config_timeout_ms: o.config_timeout_ms,
@@ -231,9 +249,9 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
         kill_grace_ms: o.kill_grace_ms,
         extra_env,
         env_mode,
-        working_dir: unsafe { opt_string(o.working_dir) }?.map(PathBuf::from),
-        run_as_user: unsafe { opt_string(o.run_as_user) }?,
-        run_as_group: unsafe { opt_string(o.run_as_group) }?,
+        working_dir: unsafe { opt_string(o.working_dir, "working_dir") }?.map(PathBuf::from),
+        run_as_user: unsafe { opt_string(o.run_as_user, "run_as_user") }?,
+        run_as_group: unsafe { opt_string(o.run_as_group, "run_as_group") }?,
         refuse_root: o.refuse_root != 0,
         limits: ResourceLimits {
             cpu_seconds: nonzero(o.rlimit_cpu_s),
@@ -242,7 +260,7 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
             processes: nonzero(o.rlimit_nproc),
             nice: (o.nice != 0).then_some(o.nice),
         },
-        cgroup_dir: unsafe { opt_string(o.cgroup_dir) }?.map(PathBuf::from),
+        cgroup_dir: unsafe { opt_string(o.cgroup_dir, "cgroup_dir") }?.map(PathBuf::from),
         splay: o.splay != 0,
         max_difference_series: match o.max_difference_series {
             0 => Options::default().max_difference_series,
@@ -255,7 +273,10 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
 ///
 /// # Safety
 /// `p` is NULL or a NULL-terminated array of NUL-terminated strings.
-unsafe fn string_array(mut p: *const *const c_char) -> Result<Vec<String>, gsp_status> {
+unsafe fn string_array(
+    mut p: *const *const c_char,
+    what: &str,
+) -> Result<Vec<String>, gsp_status> {
     let mut out = Vec::new();
     if p.is_null() {
         return Ok(out);
@@ -263,7 +284,7 @@ unsafe fn string_array(mut p: *const *const c_char) -> Result<Vec<String>, gsp_s
     // SAFETY: per the function's contract.
     unsafe {
         while !(*p).is_null() {
-            out.push(opt_string(*p)?.unwrap_or_default());
+            out.push(opt_string(*p, what)?.unwrap_or_default());
             p = p.add(1);
         }
     }
@@ -274,15 +295,26 @@ unsafe fn string_array(mut p: *const *const c_char) -> Result<Vec<String>, gsp_s
 ///
 /// # Safety
 /// `p` is NULL or NUL-terminated.
-unsafe fn opt_string(p: *const c_char) -> Result<Option<String>, gsp_status> {
+unsafe fn opt_string(p: *const c_char, what: &str) -> Result<Option<String>, gsp_status> {
     if p.is_null() {
         return Ok(None);
     }
     // SAFETY: per the function's contract.
     let s = unsafe { CStr::from_ptr(p) };
-    s.to_str()
-        .map(|s| Some(s.to_string()))
-        .map_err(|_| gsp_status::GSP_STATUS_INVALID_ARGUMENT)
+    s.to_str().map(|s| Some(s.to_string())).map_err(|_| {
+        fail(
+            gsp_status::GSP_STATUS_INVALID_ARGUMENT,
+            format!("{what} is not valid UTF-8"),
+        )
+    })
+}
+
+fn bad_size(size: usize) -> String {
+    format!(
+        "struct_size {size} is not the size of any version of gsp_options (this library's is {}); \
+         fill the struct with gsp_options_init(&opts, sizeof opts)",
+        size_of::<gsp_options>()
+    )
 }
 
 /// Creates a runtime and starts its threads; `opts` may be NULL for the defaults. The host's
@@ -356,7 +388,10 @@ pub extern "C" fn gsp_script_add(
         check_out!(out_id);
         // SAFETY: non-NULL, NUL-terminated per the contract.
         let Ok(text) = unsafe { CStr::from_ptr(command_line) }.to_str() else {
-            return gsp_status::GSP_STATUS_INVALID_ARGUMENT;
+            return fail(
+                gsp_status::GSP_STATUS_INVALID_ARGUMENT,
+                "the command line is not valid UTF-8",
+            );
         };
         match handle.rt.add_script(text) {
             Ok(id) => {
@@ -465,7 +500,7 @@ pub extern "C" fn gsp_drain(
     boundary(|| {
         let handle = try_ref!(rt);
         let Some(callback) = callback else {
-            return gsp_status::GSP_STATUS_NULL_ARGUMENT;
+            return fail(gsp_status::GSP_STATUS_NULL_ARGUMENT, "`callback` is NULL");
         };
         let max = if max_records == 0 {
             usize::MAX
@@ -579,7 +614,10 @@ fn versioned_size<T>(out: *const u8) -> Result<usize, gsp_status> {
     // SAFETY: non-NULL (checked by the caller); struct_size is the first field of every version.
     let size = unsafe { ptr::read_unaligned(out.cast::<usize>()) };
     if size < size_of::<usize>() {
-        return Err(gsp_status::GSP_STATUS_INVALID_ARGUMENT);
+        return Err(fail(
+            gsp_status::GSP_STATUS_INVALID_ARGUMENT,
+            format!("struct_size {size} is too small: set it to the struct's sizeof"),
+        ));
     }
     Ok(size.min(size_of::<T>()))
 }

@@ -3,11 +3,18 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use super::error::fail;
 use super::types::gsp_status;
+use crate::reactor::panic_message;
 
-/// Runs `f`, mapping a panic to `GSP_STATUS_INTERNAL`.
+/// Runs `f`, mapping a panic to `GSP_STATUS_INTERNAL` (with its message).
 pub(crate) fn boundary(f: impl FnOnce() -> gsp_status) -> gsp_status {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(gsp_status::GSP_STATUS_INTERNAL)
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        fail(
+            gsp_status::GSP_STATUS_INTERNAL,
+            format!("internal error (a bug in gsp): {}", panic_message(&*payload)),
+        )
+    })
 }
 
 /// Runs `f` for functions without a status; a panic is contained and ignored.

@@ -207,6 +207,7 @@ RECORD_FN = ctypes.CFUNCTYPE(None, c_void_p, POINTER(CRecord))
 FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "gsp_version": (c_char_p, []),
     "gsp_status_str": (c_char_p, [c_uint32]),
+    "gsp_last_error_message": (c_char_p, []),
     "gsp_options_init": (c_uint32, [POINTER(COptions), c_size_t]),
     "gsp_runtime_new": (c_uint32, [POINTER(COptions), POINTER(c_void_p)]),
     "gsp_runtime_free": (None, [c_void_p]),

@@ -120,7 +120,14 @@ class Library:
             )
 
     def status_text(self, status: int) -> str:
-        """gsp_status_str(): "GSP_STATUS_NOT_FOUND: no script with that id"."""
+        """Why the call that just returned ``status`` on this thread failed: libgsp's
+        gsp_last_error_message() ("invalid argument: worker_threads must be between 1 and 64"),
+        or gsp_status_str() ("GSP_STATUS_NOT_FOUND: no script with that id") when it gives none.
+        Call it right after the failing call, on the same thread."""
+        if "gsp_last_error_message" not in self.missing:
+            why: bytes | None = self.cdll.gsp_last_error_message()
+            if why:
+                return why.decode("utf-8", "replace")
         text: bytes = self.cdll.gsp_status_str(status)
         return text.decode("utf-8", "replace")
 
