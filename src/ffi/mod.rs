@@ -273,10 +273,7 @@ unsafe fn read_options(opts: *const gsp_options) -> Result<Options, gsp_status> 
 ///
 /// # Safety
 /// `p` is NULL or a NULL-terminated array of NUL-terminated strings.
-unsafe fn string_array(
-    mut p: *const *const c_char,
-    what: &str,
-) -> Result<Vec<String>, gsp_status> {
+unsafe fn string_array(mut p: *const *const c_char, what: &str) -> Result<Vec<String>, gsp_status> {
     let mut out = Vec::new();
     if p.is_null() {
         return Ok(out);

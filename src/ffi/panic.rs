@@ -12,7 +12,10 @@ pub(crate) fn boundary(f: impl FnOnce() -> gsp_status) -> gsp_status {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         fail(
             gsp_status::GSP_STATUS_INTERNAL,
-            format!("internal error (a bug in gsp): {}", panic_message(&*payload)),
+            format!(
+                "internal error (a bug in gsp): {}",
+                panic_message(&*payload)
+            ),
         )
     })
 }
