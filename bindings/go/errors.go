@@ -30,10 +30,10 @@ var (
 // ErrClosed is returned by every method called on a Runtime after Close.
 var ErrClosed = errors.New("gsp: runtime is closed")
 
-// call makes the C call f and turns its gsp_status into nil or an error naming the operation
+// cCall makes the C call f and turns its gsp_status into nil or an error naming the operation
 // and, from gsp_last_error_message, why it failed. The message is per OS thread, so the
 // goroutine stays on its thread from the call to the read.
-func call(op string, f func() C.gsp_status) error {
+func cCall(op string, f func() C.gsp_status) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	st := f()

@@ -132,7 +132,7 @@ type Runtime struct {
 // scripts get it plus opts.ExtraEnv.
 func New(opts Options) (*Runtime, error) {
 	var copts C.gsp_options
-	if err := call("options", func() C.gsp_status { return C.gsp_options_init(&copts, C.size_t(unsafe.Sizeof(copts))) }); err != nil {
+	if err := cCall("options", func() C.gsp_status { return C.gsp_options_init(&copts, C.size_t(unsafe.Sizeof(copts))) }); err != nil {
 		return nil, err
 	}
 	env, err := opts.fill(&copts)
@@ -181,7 +181,7 @@ func New(opts Options) (*Runtime, error) {
 	}
 	copts.max_difference_series = C.uint64_t(opts.MaxDifferenceSeries)
 	var c *C.gsp_runtime
-	if err := call("new runtime", func() C.gsp_status { return C.gsp_runtime_new(&copts, &c) }); err != nil {
+	if err := cCall("new runtime", func() C.gsp_status { return C.gsp_runtime_new(&copts, &c) }); err != nil {
 		return nil, err
 	}
 	r := &Runtime{c: c, freed: make(chan struct{})}
@@ -349,7 +349,7 @@ func (r *Runtime) AddScript(cmdline string) (uint64, error) {
 	cs := C.CString(cmdline)
 	defer C.free(unsafe.Pointer(cs))
 	var id C.uint64_t
-	if err := call("add script", func() C.gsp_status { return C.gsp_script_add(c, cs, &id) }); err != nil {
+	if err := cCall("add script", func() C.gsp_status { return C.gsp_script_add(c, cs, &id) }); err != nil {
 		return 0, err
 	}
 	return uint64(id), nil
@@ -363,7 +363,7 @@ func (r *Runtime) RemoveScript(id uint64) error {
 		return err
 	}
 	defer r.release()
-	return call("remove script", func() C.gsp_status { return C.gsp_script_remove(c, C.uint64_t(id)) })
+	return cCall("remove script", func() C.gsp_status { return C.gsp_script_remove(c, C.uint64_t(id)) })
 }
 
 // Reconfigure runs the script's configuration mode again at the next Tick; data runs pause
@@ -374,7 +374,7 @@ func (r *Runtime) Reconfigure(id uint64) error {
 		return err
 	}
 	defer r.release()
-	return call("reconfigure script", func() C.gsp_status { return C.gsp_script_reconfigure(c, C.uint64_t(id)) })
+	return cCall("reconfigure script", func() C.gsp_status { return C.gsp_script_reconfigure(c, C.uint64_t(id)) })
 }
 
 // RunNow makes the script's next data run due at the next Tick, whatever its period. It reports
@@ -386,7 +386,7 @@ func (r *Runtime) RunNow(id uint64) (bool, error) {
 	}
 	defer r.release()
 	var scheduled C.uint32_t
-	if err := call("run script now", func() C.gsp_status { return C.gsp_script_run_now(c, C.uint64_t(id), &scheduled) }); err != nil {
+	if err := cCall("run script now", func() C.gsp_status { return C.gsp_script_run_now(c, C.uint64_t(id), &scheduled) }); err != nil {
 		return false, err
 	}
 	return scheduled != 0, nil
@@ -400,7 +400,7 @@ func (r *Runtime) Tick(now time.Time) error {
 		return err
 	}
 	defer r.release()
-	return call("tick", func() C.gsp_status { return C.gsp_tick(c, C.int64_t(now.UnixMilli())) })
+	return cCall("tick", func() C.gsp_status { return C.gsp_tick(c, C.int64_t(now.UnixMilli())) })
 }
 
 // Wait blocks until records are pending or ctx is done, and returns how many are pending. When
@@ -436,7 +436,7 @@ func (r *Runtime) pending(d time.Duration) (int, error) {
 	defer r.release()
 	var n C.size_t
 	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if err := call("wait", func() C.gsp_status { return C.gsp_wait(c, C.uint32_t(ms), &n) }); err != nil {
+	if err := cCall("wait", func() C.gsp_status { return C.gsp_wait(c, C.uint32_t(ms), &n) }); err != nil {
 		return 0, err
 	}
 	return stashed + int(n), nil
@@ -546,7 +546,7 @@ func (r *Runtime) fill() error {
 	h := cgo.NewHandle(st)
 	defer h.Delete()
 	var delivered C.size_t
-	err = call("drain", func() C.gsp_status {
+	err = cCall("drain", func() C.gsp_status {
 		return C.gsp_go_drain(c, C.uintptr_t(h), drainBatch, &delivered)
 	})
 	r.stash = st.records
@@ -579,7 +579,7 @@ func (r *Runtime) ScriptStats(id uint64) (ScriptStats, error) {
 	defer r.release()
 	var s C.gsp_script_stats
 	s.struct_size = C.sizeof_gsp_script_stats
-	if err := call("script stats", func() C.gsp_status { return C.gsp_script_stats_get(c, C.uint64_t(id), &s) }); err != nil {
+	if err := cCall("script stats", func() C.gsp_status { return C.gsp_script_stats_get(c, C.uint64_t(id), &s) }); err != nil {
 		return ScriptStats{}, err
 	}
 	us := func(v C.uint64_t) time.Duration {
@@ -608,7 +608,7 @@ func (r *Runtime) Stats() (Stats, error) {
 	defer r.release()
 	var s C.gsp_stats
 	s.struct_size = C.sizeof_gsp_stats
-	if err := call("stats", func() C.gsp_status { return C.gsp_stats_get(c, &s) }); err != nil {
+	if err := cCall("stats", func() C.gsp_status { return C.gsp_stats_get(c, &s) }); err != nil {
 		return Stats{}, err
 	}
 	return Stats{

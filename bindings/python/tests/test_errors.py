@@ -17,8 +17,9 @@ def test_invalid_command_lines(rt: gsp.Runtime) -> None:
     assert err.function == "gsp_script_add"
     assert isinstance(err, gsp.StatusError) and isinstance(err, gsp.GspError)
     assert isinstance(err, ValueError)
-    # The message is libgsp's own reason (gsp_last_error_message), not only the status's name.
-    assert "cannot split command line" in str(err) and "'unclosed" in str(err)
+    # The status's name and libgsp's own reason (gsp_last_error_message).
+    assert "GSP_STATUS_INVALID_ARGUMENT" in str(err) and "'unclosed" in str(err)
+    assert "cannot split command line" in str(err)
     with pytest.raises(gsp.InvalidArgumentError):
         rt.add_script("   ")
     # ctypes would cut the string at the NUL and register "/bin/true".

@@ -204,7 +204,12 @@ def test_a_newer_library_with_a_larger_options_struct(
         [cc, "-shared", "-fPIC", "-Wall", "-Werror", str(src), "-o", str(so)], check=True
     )
     fake = open_library(so)
-    assert fake.missing == {"gsp_script_stats_get", "gsp_wake", "gsp_script_run_now"}
+    assert fake.missing == {
+        "gsp_script_stats_get",
+        "gsp_wake",
+        "gsp_script_run_now",
+        "gsp_last_error_message",
+    }
     monkeypatch.setattr(gsp.runtime, "load_library", lambda: fake)
     with gsp.Runtime(worker_threads=3) as rt:
         assert fake.cdll.fake_received_size() == ctypes.sizeof(_ffi.COptions)

@@ -225,7 +225,9 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
 
 # Added to 0.1 after its first builds: a library without them still loads, and only the
 # methods that need them raise LibraryError.
-OPTIONAL = frozenset({"gsp_script_stats_get", "gsp_wake", "gsp_script_run_now"})
+OPTIONAL = frozenset(
+    {"gsp_script_stats_get", "gsp_wake", "gsp_script_run_now", "gsp_last_error_message"}
+)
 
 
 def declare(cdll: ctypes.CDLL) -> frozenset[str]:

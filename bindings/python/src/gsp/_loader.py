@@ -120,16 +120,21 @@ class Library:
             )
 
     def status_text(self, status: int) -> str:
-        """Why the call that just returned ``status`` on this thread failed: libgsp's
-        gsp_last_error_message() ("invalid argument: worker_threads must be between 1 and 64"),
-        or gsp_status_str() ("GSP_STATUS_NOT_FOUND: no script with that id") when it gives none.
-        Call it right after the failing call, on the same thread."""
+        """gsp_status_str(): "GSP_STATUS_NOT_FOUND: no script with that id"."""
+        text: bytes = self.cdll.gsp_status_str(status)
+        return text.decode("utf-8", "replace")
+
+    def failure_text(self, status: int) -> str:
+        """Why the call that just returned ``status`` on this thread failed: the status's text
+        and libgsp's reason, gsp_last_error_message() ("GSP_STATUS_INVALID_ARGUMENT: an argument
+        was malformed: invalid argument: worker_threads must be between 1 and 64"). Call it
+        right after the failing call, on the same thread."""
+        text = self.status_text(status)
         if "gsp_last_error_message" not in self.missing:
             why: bytes | None = self.cdll.gsp_last_error_message()
             if why:
-                return why.decode("utf-8", "replace")
-        text: bytes = self.cdll.gsp_status_str(status)
-        return text.decode("utf-8", "replace")
+                return f"{text}: {why.decode('utf-8', 'replace')}"
+        return text
 
 
 def open_library(path: Path) -> Library:

@@ -267,7 +267,7 @@ def _default_options(lib: Library) -> COptions:
     opts = COptions()
     status = lib.cdll.gsp_options_init(ctypes.byref(opts), ctypes.sizeof(COptions))
     if status != Status.OK:
-        raise status_error(status, "gsp_options_init", lib.status_text(status))
+        raise status_error(status, "gsp_options_init", lib.failure_text(status))
     return opts
 
 
@@ -414,7 +414,7 @@ class Runtime:
 
     def _check(self, status: int, function: str, context: str = "") -> None:
         if status != Status.OK:
-            raise status_error(status, function, self._lib.status_text(status), context)
+            raise status_error(status, function, self._lib.failure_text(status), context)
 
     # --- scripts ------------------------------------------------------------------------------
 
