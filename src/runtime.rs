@@ -478,6 +478,9 @@ impl Runtime {
         if let Some(note) = descriptor_note {
             inner.queue.push(Record::Diagnostic(note));
         }
+        // gsp's threads start with asynchronous signals blocked, so a signal sent to the host
+        // process always reaches one of the host's own threads.
+        let _blocked = SignalsBlocked::new();
         inner
             .reactor
             .start(
@@ -796,6 +799,44 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Blocks every asynchronous signal in the calling thread while it lives; threads spawned
+/// meanwhile inherit that mask. A signal sent to the host process (SIGINT, SIGTERM, SIGCHLD...)
+/// is then delivered to one of the host's threads, never to one of gsp's: a Go host's runtime
+/// forwards a signal that lands on a non-Go thread to the disposition it replaced (SIG_IGN for a
+/// background job), so its os/signal never saw the SIGINT. Synchronous signals stay unblocked:
+/// a fault on gsp's threads must not be held pending.
+struct SignalsBlocked(libc::sigset_t);
+
+impl SignalsBlocked {
+    fn new() -> Self {
+        // SAFETY: sigset_t is plain data; pthread_sigmask changes only this thread's mask.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut set);
+            for sig in [
+                libc::SIGSEGV,
+                libc::SIGBUS,
+                libc::SIGFPE,
+                libc::SIGILL,
+                libc::SIGTRAP,
+                libc::SIGSYS,
+            ] {
+                libc::sigdelset(&mut set, sig);
+            }
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            SignalsBlocked(old)
+        }
+    }
+}
+
+impl Drop for SignalsBlocked {
+    fn drop(&mut self) {
+        // SAFETY: restores this thread's own mask.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
     }
 }
 

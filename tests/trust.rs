@@ -395,3 +395,58 @@ fn many_scripts_added_at_once_all_configure() {
         .iter()
         .all(|&id| rt.script_state(id).unwrap().config.is_some()));
 }
+
+/// gsp's own threads block asynchronous signals, so a signal sent to the host process reaches
+/// one of the host's threads (a Go host's os/signal missed SIGINTs that landed on gsp's threads),
+/// and the caller's own mask is left as it was.
+#[test]
+fn gsp_threads_leave_signals_to_the_host() {
+    let sigblk = |status: &str| {
+        let hex = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigBlk:"))
+            .expect("SigBlk")
+            .trim();
+        u64::from_str_radix(hex, 16).unwrap()
+    };
+    let bit = |sig: i32| 1u64 << (sig - 1);
+    let rt = gsp::Runtime::new(Options::default()).unwrap();
+    let mut gsp_threads = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        if !comm.trim().starts_with("gsp-") {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(task.join("status")) else {
+            continue; // a thread of another test's runtime that just ended
+        };
+        let blocked = sigblk(&status);
+        for sig in [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGCHLD,
+            libc::SIGUSR1,
+        ] {
+            assert!(
+                blocked & bit(sig) != 0,
+                "{} does not block signal {sig}",
+                comm.trim()
+            );
+        }
+        assert!(
+            blocked & bit(libc::SIGSEGV) == 0,
+            "{} blocks SIGSEGV",
+            comm.trim()
+        );
+        gsp_threads += 1;
+    }
+    assert!(gsp_threads >= 3, "found {gsp_threads} gsp threads");
+    let mine = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+    assert!(
+        sigblk(&mine) & bit(libc::SIGINT) == 0,
+        "the caller's mask was changed"
+    );
+    drop(rt);
+}
