@@ -5,8 +5,9 @@
  *              freed before the outermost drain returns
  *   escape     a script that leaves its process group and ignores SIGTERM: gsp_runtime_free
  *              still kills it and returns in bounded time
- *   reaper     a host that reaps every child (waitpid(-1) in a SIGCHLD handler and a thread): a script exiting 3
- *              is never reported as having exited 0; the lost status is reported
+ *   reaper     a host that reaps every child (waitpid(-1) in a SIGCHLD handler and a thread):
+ *              a script exiting 3 is never reported as having exited 0; the lost status is
+ *              reported
  *
  *   trust_test SCRIPTS_DIR [TEST...]      (the repository's tests/scripts; default: all tests)
  */
