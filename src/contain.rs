@@ -45,6 +45,10 @@ pub struct Credentials {
     /// Exactly the supplementary groups the script gets: the user's groups from the group
     /// database (with `gid`), or only `gid` for a uid without a passwd entry.
     pub groups: Vec<libc::gid_t>,
+    /// Whether the host's own groups were already exactly `groups` when resolved. A host that
+    /// may not call setgroups (no CAP_SETGID) cannot change its groups either, so for such a host
+    /// this stays true, and a refused setgroups is then harmless.
+    pub groups_already_match: bool,
     /// How the operator named them, for messages.
     pub name: String,
 }
@@ -132,6 +136,7 @@ pub fn resolve_credentials(user: &str, group: Option<&str>) -> Result<Credential
     Ok(Credentials {
         uid,
         gid,
+        groups_already_match: current_groups().as_deref() == Some(groups.as_slice()),
         groups,
         name: match group {
             Some(g) => format!("{user}:{g}"),
@@ -227,8 +232,6 @@ struct ChildArgs<'a> {
     spawn: &'a ContainedSpawn<'a>,
     argv: &'a [*const libc::c_char],
     rlimits: &'a [(libc::__rlimit_resource_t, u64)],
-    /// Whether setgroups is needed (the groups differ from the host's).
-    set_groups: bool,
     stdio: [RawFd; 2],
     /// Written by the child on failure: the stage and errno.
     failed_stage: u8,
@@ -251,19 +254,16 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
     .into_iter()
     .filter_map(|(r, v)| v.map(|v| (r, v)))
     .collect();
-    let set_groups = s
-        .credentials
-        .is_some_and(|c| current_groups().as_deref() != Some(c.groups.as_slice()));
     let mut args = ChildArgs {
         spawn: s,
         argv: &argv,
         rlimits: &rlimits,
-        set_groups,
         stdio: [out_w.as_raw_fd(), err_w.as_raw_fd()],
         failed_stage: 0,
         failed_errno: 0,
     };
-    let mut stack = vec![0u8; CHILD_STACK_BYTES];
+    // Uninitialized: a stack need not be zeroed, and this runs for every run.
+    let mut stack: Vec<u8> = Vec::with_capacity(CHILD_STACK_BYTES);
     // The stack grows down from its (16-byte aligned) end.
     let top = (stack.as_mut_ptr() as usize + CHILD_STACK_BYTES) & !15;
 
@@ -451,7 +451,7 @@ unsafe fn child_setup(args: &ChildArgs<'_>) -> Result<std::convert::Infallible, 
             }
         }
         if let Some(c) = s.credentials {
-            drop_privileges(c, args.set_groups)?;
+            drop_privileges(c)?;
         }
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
@@ -469,15 +469,15 @@ unsafe fn child_setup(args: &ChildArgs<'_>) -> Result<std::convert::Infallible, 
 ///
 /// # Safety
 /// Only in the child of `spawn`'s clone (raw calls: they change this process only).
-unsafe fn drop_privileges(c: &Credentials, set_groups: bool) -> Result<(), Stage> {
+unsafe fn drop_privileges(c: &Credentials) -> Result<(), Stage> {
     unsafe {
-        if set_groups {
-            sys(libc::syscall(
-                libc::SYS_setgroups,
-                c.groups.len(),
-                c.groups.as_ptr(),
-            ))
-            .map_err(|_| Stage::Groups)?;
+        let set = sys(libc::syscall(
+            libc::SYS_setgroups,
+            c.groups.len(),
+            c.groups.as_ptr(),
+        ));
+        if matches!(set, Err(e) if e != libc::EPERM || !c.groups_already_match) {
+            return Err(Stage::Groups);
         }
         sys(libc::syscall(libc::SYS_setresgid, c.gid, c.gid, c.gid)).map_err(|_| Stage::SetGid)?;
         sys(libc::syscall(libc::SYS_setresuid, c.uid, c.uid, c.uid)).map_err(|_| Stage::SetUid)?;
