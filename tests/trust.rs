@@ -411,6 +411,26 @@ fn gsp_threads_leave_signals_to_the_host() {
     };
     let bit = |sig: i32| 1u64 << (sig - 1);
     let rt = gsp::Runtime::new(Options::default()).unwrap();
+    // A thread names itself once it runs, so wait (generously) until ours have started.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut gsp_threads = 0;
+    while gsp_threads < 3 && Instant::now() < deadline {
+        gsp_threads = check_gsp_threads(&sigblk, &bit);
+        if gsp_threads < 3 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert!(gsp_threads >= 3, "found {gsp_threads} gsp threads");
+    let mine = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+    assert!(
+        sigblk(&mine) & bit(libc::SIGINT) == 0,
+        "the caller's mask was changed"
+    );
+    drop(rt);
+}
+
+/// Checks the signal mask of every named gsp thread of this process; returns how many there are.
+fn check_gsp_threads(sigblk: &dyn Fn(&str) -> u64, bit: &dyn Fn(i32) -> u64) -> usize {
     let mut gsp_threads = 0;
     for task in std::fs::read_dir("/proc/self/task").unwrap() {
         let task = task.unwrap().path();
@@ -442,11 +462,5 @@ fn gsp_threads_leave_signals_to_the_host() {
         );
         gsp_threads += 1;
     }
-    assert!(gsp_threads >= 3, "found {gsp_threads} gsp threads");
-    let mine = std::fs::read_to_string("/proc/thread-self/status").unwrap();
-    assert!(
-        sigblk(&mine) & bit(libc::SIGINT) == 0,
-        "the caller's mask was changed"
-    );
-    drop(rt);
+    gsp_threads
 }
