@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::sync::Arc;
 
-use crate::record::{printable, shortened};
+use crate::diagnostic::{printable, shortened};
 use crate::schedule::Mode;
 
 /// Longest command line shown in a message (longer ones keep their start and end).

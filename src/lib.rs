@@ -10,12 +10,13 @@
 //! [`difference`] computes `Difference` values; [`queue`] holds records for the host;
 //! [`runtime`] ties them together; `ffi` is the C ABI over [`Runtime`].
 
+pub mod abi;
 pub mod cgroup;
 pub mod cmdline;
 pub mod contain;
+pub mod diagnostic;
 pub mod difference;
 pub mod exec;
-pub mod ffi;
 pub mod protocol;
 pub mod queue;
 pub mod reactor;

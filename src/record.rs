@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::abi::abi_enum;
+pub use crate::diagnostic::{DiagnosticKind, Severity};
 use crate::protocol::config::ScriptConfig;
 
 /// Identifies a registered script. Ids start at 1 and are never reused by a runtime;
@@ -70,14 +72,16 @@ pub struct MetricRecord {
     pub dimensions: Vec<Dimension>,
 }
 
-/// Whether an event is attached to the server or the application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Scope {
-    /// `S`, and the older form without a scope field.
-    Server = 0,
-    /// `A`.
-    Application = 1,
+abi_enum! {
+    /// Whether an event is attached to the server or the application.
+    #[c_name = "gsp_scope"]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Scope {
+        /// `S`, and the older form without a scope field.
+        Server = 0 => "GSP_SCOPE_SERVER",
+        /// `A`.
+        Application = 1 => "GSP_SCOPE_APPLICATION",
+    }
 }
 
 /// One event.
@@ -99,60 +103,6 @@ pub struct EventRecord {
     pub attributes_json: String,
     /// Server or application.
     pub scope: Scope,
-}
-
-/// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u32)]
-pub enum Severity {
-    /// A notice: a default was applied, nothing is wrong with the data.
-    Info = 0,
-    /// Something was wrong but data still flowed (a bad line, stderr output, a clamp).
-    Warning = 1,
-    /// A run produced no data (spawn failure, timeout, exit status, invalid configuration).
-    Error = 2,
-}
-
-/// What a diagnostic is about. Values are fixed: they are part of the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum DiagnosticKind {
-    /// The script could not be started (missing file, no execute bit, bad interpreter).
-    SpawnFailed = 1,
-    /// Configuration output was not a usable JSON document.
-    ConfigInvalid = 2,
-    /// The configuration run exceeded its timeout and was killed.
-    ConfigTimeout = 3,
-    /// Non-zero exit or death by signal; the output was not parsed.
-    ExitStatus = 4,
-    /// The data run exceeded maxruntime and was killed; its output was discarded.
-    Timeout = 5,
-    /// stdout exceeded the byte cap; the run was killed and its output discarded.
-    OutputTruncated = 6,
-    /// A data line that does not parse.
-    LineInvalid = 7,
-    /// A metric line whose id the configuration does not declare.
-    UnknownMetric = 8,
-    /// An event line whose id the configuration does not declare.
-    UnknownEvent = 9,
-    /// A dimension id the metric does not declare.
-    UnknownDimension = 10,
-    /// A run was due while the previous one was still going; the due run was skipped.
-    Overrun = 11,
-    /// A configuration value was missing or out of range and was replaced.
-    ValueClamped = 12,
-    /// The record queue was full; this many records were dropped.
-    RecordsDropped = 13,
-    /// The script wrote to stderr (exit status 0).
-    Stderr = 14,
-    /// A script's exit statuses are lost: the host ignores SIGCHLD (the kernel discards them) or
-    /// reaps children it did not start (`waitpid(-1)`). Its output is parsed regardless; reported
-    /// once per script.
-    SigchldIgnored = 15,
-    /// More `Difference` series than the per-script cap; the series unseen longest were forgotten.
-    SeriesLimit = 16,
-    /// An internal failure on one of gsp's threads (a bug in gsp).
-    Internal = 17,
 }
 
 /// A problem or notice, always with a human-readable message.
@@ -208,31 +158,6 @@ impl Diagnostic {
     }
 }
 
-/// `text` for a message: control characters other than newline and tab (ESC, BEL, CR...) become
-/// `?`, so a script's output cannot drive the terminal or the log reader that shows it.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '?',
-            c => c,
-        })
-        .collect()
-}
-
-/// `text` cut to about `max` characters, keeping its start and end around an ellipsis that says
-/// how long it was.
-pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    let count = text.chars().count();
-    if count <= max {
-        return text.into();
-    }
-    let half = max / 2;
-    let head: String = text.chars().take(half).collect();
-    let tail: String = text.chars().skip(count - half).collect();
-    format!("{head}…({} bytes)…{tail}", text.len()).into()
-}
-
 impl Record {
     /// The record as one JSON object (the `gsp run` JSON-lines format).
     pub fn to_json(&self) -> serde_json::Value {
@@ -275,31 +200,6 @@ impl Record {
                 "line": d.line,
                 "message": d.message,
             }),
-        }
-    }
-}
-
-impl DiagnosticKind {
-    /// A stable snake_case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            DiagnosticKind::SpawnFailed => "spawn_failed",
-            DiagnosticKind::ConfigInvalid => "config_invalid",
-            DiagnosticKind::ConfigTimeout => "config_timeout",
-            DiagnosticKind::ExitStatus => "exit_status",
-            DiagnosticKind::Timeout => "timeout",
-            DiagnosticKind::OutputTruncated => "output_truncated",
-            DiagnosticKind::LineInvalid => "line_invalid",
-            DiagnosticKind::UnknownMetric => "unknown_metric",
-            DiagnosticKind::UnknownEvent => "unknown_event",
-            DiagnosticKind::UnknownDimension => "unknown_dimension",
-            DiagnosticKind::Overrun => "overrun",
-            DiagnosticKind::ValueClamped => "value_clamped",
-            DiagnosticKind::RecordsDropped => "records_dropped",
-            DiagnosticKind::Stderr => "stderr",
-            DiagnosticKind::SigchldIgnored => "sigchld_ignored",
-            DiagnosticKind::SeriesLimit => "series_limit",
-            DiagnosticKind::Internal => "internal",
         }
     }
 }

@@ -20,6 +20,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 use crate::cgroup::{self, RunCgroup};
 use crate::cmdline::{CommandLine, SHOWN_CHARS};
 use crate::contain::{self, ContainedSpawn, Credentials, ResourceLimits};
+use crate::diagnostic::{printable, shortened};
 use crate::difference::DifferenceState;
 use crate::exec::{self, Child, EnvBlock, EnvMode, ExitStatus, SpawnError};
 use crate::protocol::config::{
@@ -29,8 +30,7 @@ use crate::protocol::data::{interpret, RunData};
 use crate::queue::RecordQueue;
 use crate::reactor::{panic_message, EndReason, Finished, Handler, Reactor, RunLimits, Watch};
 use crate::record::{
-    printable, shortened, ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord,
-    Record, ScriptId, Severity,
+    ConfigRecord, Diagnostic, DiagnosticKind, EventRecord, MetricRecord, Record, ScriptId, Severity,
 };
 use crate::schedule::{Decision, Mode, Schedule};
 

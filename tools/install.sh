@@ -27,9 +27,9 @@ objcopy=${OBJCOPY:-objcopy}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}
 
-cargo build --release --lib
+cargo build --release -p gsp-capi
 # The system libraries the static archive needs, as rustc reports them for this target.
-native=$(cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
+native=$(cargo rustc --release -p gsp-capi --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
   | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 [ -n "$native" ] || { echo "install.sh: could not learn the static archive's system libraries" >&2; exit 1; }
 

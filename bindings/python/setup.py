@@ -17,16 +17,17 @@ from setuptools.command.build_ext import build_ext
 from setuptools_rust import Binding, RustExtension, Strip
 
 HERE = Path(__file__).resolve().parent
-CARGO_TOML = HERE.parent.parent / "Cargo.toml"
-if not CARGO_TOML.is_file():
+CARGO_TOML = HERE.parent.parent / "Cargo.toml"  # the workspace: libgsp's version
+CAPI_TOML = HERE.parent.parent / "capi" / "Cargo.toml"  # the crate that builds libgsp
+if not CAPI_TOML.is_file():
     raise SystemExit(
-        f"{CARGO_TOML} not found: gsp-runtime builds libgsp from the gsp repository; install it "
+        f"{CAPI_TOML} not found: gsp-runtime builds libgsp from the gsp repository; install it "
         "from a checkout (pip install ./bindings/python) or from a wheel"
     )
 
 
 def library_version() -> str:
-    """The crate's version: the first `version = "..."` line of Cargo.toml ([package])."""
+    """libgsp's version: the first `version = "..."` line of Cargo.toml ([workspace.package])."""
     found = re.search(r'^version = "([^"]+)"', CARGO_TOML.read_text(encoding="utf-8"), re.M)
     if not found:
         raise SystemExit(f"no version in {CARGO_TOML}")
@@ -55,7 +56,7 @@ setup(
     rust_extensions=[
         RustExtension(
             "gsp._lib.libgsp",
-            path=str(CARGO_TOML),
+            path=str(CAPI_TOML),
             binding=Binding.NoBinding,
             # Debug information stays out of the wheel (7.9 MB -> under 1 MB).
             strip=Strip.Debug,

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::protocol::document::{self, ReadError};
 
-use crate::record::{DiagnosticKind, Severity};
+use crate::abi::abi_enum;
+use crate::diagnostic::{DiagnosticKind, Severity};
 
 /// Default period (seconds) when a configuration gives none: the protocol's "every minute".
 pub const DEFAULT_PERIOD_S: u32 = 60;
@@ -36,26 +37,28 @@ impl Default for ConfigLimits {
     }
 }
 
-/// A metric's declared data type. Values are fixed: they are part of the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Datatype {
-    /// Missing or not a known name; the original string is kept beside it.
-    Unknown = 0,
-    /// `DOUBLE`.
-    Double = 1,
-    /// `GAUGE`, and the vendor's own typo `GUAGE`.
-    Gauge = 2,
-    /// `COUNT`.
-    Count = 3,
-    /// `COUNTER`: a decrease is a reset for `Difference`.
-    Counter = 4,
-    /// `LONG`.
-    Long = 5,
-    /// `HISTOGRAM`.
-    Histogram = 6,
-    /// `BINARY`.
-    Binary = 7,
+abi_enum! {
+    /// A metric's declared data type; the original string is kept beside it (`datatype_name`).
+    #[c_name = "gsp_datatype"]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Datatype {
+        /// Missing or not a known name.
+        Unknown = 0 => "GSP_DATATYPE_UNKNOWN",
+        /// `DOUBLE`.
+        Double = 1 => "GSP_DATATYPE_DOUBLE",
+        /// `GAUGE`, and the vendor's own typo `GUAGE`.
+        Gauge = 2 => "GSP_DATATYPE_GAUGE",
+        /// `COUNT`.
+        Count = 3 => "GSP_DATATYPE_COUNT",
+        /// `COUNTER`: a decrease is a reset for `Difference`.
+        Counter = 4 => "GSP_DATATYPE_COUNTER",
+        /// `LONG`.
+        Long = 5 => "GSP_DATATYPE_LONG",
+        /// `HISTOGRAM`.
+        Histogram = 6 => "GSP_DATATYPE_HISTOGRAM",
+        /// `BINARY`.
+        Binary = 7 => "GSP_DATATYPE_BINARY",
+    }
 }
 
 impl Datatype {
@@ -87,16 +90,18 @@ impl Datatype {
     }
 }
 
-/// The calculation applied to a metric's values. Values are fixed: they are part of the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Calctype {
-    /// The value as printed (also the default).
-    Instant = 0,
-    /// Current minus previous value of the same series.
-    Difference = 1,
-    /// From older protocol pages; one value per run, so delivered as printed.
-    Average = 2,
+abi_enum! {
+    /// The calculation applied to a metric's values.
+    #[c_name = "gsp_calctype"]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Calctype {
+        /// The value as printed (also the default).
+        Instant = 0 => "GSP_CALCTYPE_INSTANT",
+        /// Current minus previous value of the same series; the first value gives none.
+        Difference = 1 => "GSP_CALCTYPE_DIFFERENCE",
+        /// From older protocol pages; one value per run, so delivered as printed.
+        Average = 2 => "GSP_CALCTYPE_AVERAGE",
+    }
 }
 
 impl Calctype {

@@ -14,12 +14,19 @@ pub const T0: i64 = 1_700_000_000_000;
 /// Generous bound for anything that should take well under a second on an idle machine.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// The fixture scripts' folder, tests/scripts at the workspace's root (these helpers also serve
+/// the tests of the cli crate, whose manifest is one level down).
+pub fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|p| p.join("tests").join("scripts"))
+        .find(|p| p.is_dir())
+        .expect("tests/scripts in the workspace")
+}
+
 /// Path of a fixture script.
 pub fn script(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "scripts", name]
-        .iter()
-        .collect();
-    p.to_str().unwrap().to_string()
+    scripts_dir().join(name).to_str().unwrap().to_string()
 }
 
 /// Shell-quotes a path for a command line.

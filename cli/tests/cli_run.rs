@@ -2,6 +2,7 @@
 //! --execd's gathers and exits, and usage errors. The formats themselves are validated by real
 //! parsers in tests/cli-formats.sh.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
@@ -19,9 +20,16 @@ use serde_json::Value;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "scripts", "cli", name]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "tests",
+        "scripts",
+        "cli",
+        name,
+    ]
+    .iter()
+    .collect();
     p.to_str().unwrap().to_string()
 }
 

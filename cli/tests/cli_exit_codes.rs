@@ -4,6 +4,7 @@
 //! are reported and fail the command; `--execd` warns when gathers come faster than a script's
 //! period; textfile mode logs where it writes and each script's first write.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fs::File;
@@ -18,9 +19,16 @@ use std::time::Duration;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 fn fixture(dir: &str, name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "scripts", dir, name]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "tests",
+        "scripts",
+        dir,
+        name,
+    ]
+    .iter()
+    .collect();
     p.to_str().unwrap().to_string()
 }
 
@@ -178,4 +186,15 @@ fn execd_warns_when_gathers_come_faster_than_the_period() {
         "{err}"
     );
     assert!(warnings[0].contains("interval to \"60s\" or more"), "{err}");
+}
+
+/// `gsp run --once` ends (with the timeout reported) when a run leaves its process group.
+#[test]
+fn gsp_run_once_ends_when_a_run_leaves_its_process_group() {
+    let child = command(&["run", "--once", &fixture("", "leave_group.py")])
+        .spawn()
+        .unwrap();
+    let (_, out, err) = finish(child, Duration::from_secs(60));
+    let text = out + &err;
+    assert!(text.contains("maxruntime"), "no timeout reported: {text}");
 }

@@ -1,6 +1,6 @@
 //! `gsp-bench`: gsp against the spawn floor and the naive peers, side by side on one machine.
 //!
-//! Run: `cargo run --release --bin gsp-bench` (add `--quick` for a smaller run). Each measurement
+//! Run: `cargo run --release -p gsp-bench` (add `--quick` for a smaller run). Each measurement
 //! runs in a fresh child process (`gsp-bench inner ...`), so every figure is that process's own
 //! CPU time (children excluded) and nothing leaks between workloads.
 

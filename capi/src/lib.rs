@@ -1,4 +1,4 @@
-//! The C ABI: a thin layer over [`crate::Runtime`].
+//! libgsp, the C ABI: a thin layer over [`gsp::Runtime`].
 //!
 //! Conventions (after rustls-ffi): one status enum; every function inside a panic boundary; every
 //! pointer checked for NULL; outputs written only on success; opaque handles with `_new`/`_free`,
@@ -22,9 +22,7 @@ use std::time::Duration;
 use self::error::fail;
 use self::panic::{boundary, boundary_void};
 pub use self::types::*;
-use crate::contain::ResourceLimits;
-use crate::exec::EnvMode;
-use crate::runtime::{Error, Options, Runtime};
+use gsp::{EnvMode, Error, Options, ResourceLimits, Runtime};
 use std::path::PathBuf;
 
 #[allow(non_camel_case_types)]

@@ -14,9 +14,16 @@ use serde_json::Value;
 const PATIENCE: Duration = Duration::from_secs(120);
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "scripts", "cli", name]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "tests",
+        "scripts",
+        "cli",
+        name,
+    ]
+    .iter()
+    .collect();
     p.to_str().unwrap().to_string()
 }
 

@@ -4,8 +4,7 @@ use std::ffi::{c_char, CString};
 use std::ptr;
 
 use super::types::*;
-use crate::protocol::config::{Calctype, Datatype};
-use crate::record::{DiagnosticKind, Record, Scope, Severity};
+use gsp::Record;
 
 /// Owns the C strings of one record while the callback runs. A CString's bytes live on the heap,
 /// so pointers stay valid when the vector grows.
@@ -20,65 +19,6 @@ impl Strings {
         });
         self.0.push(c);
         self.0.last().expect("just pushed").as_ptr()
-    }
-}
-
-fn datatype(d: Datatype) -> gsp_datatype {
-    match d {
-        Datatype::Unknown => gsp_datatype::GSP_DATATYPE_UNKNOWN,
-        Datatype::Double => gsp_datatype::GSP_DATATYPE_DOUBLE,
-        Datatype::Gauge => gsp_datatype::GSP_DATATYPE_GAUGE,
-        Datatype::Count => gsp_datatype::GSP_DATATYPE_COUNT,
-        Datatype::Counter => gsp_datatype::GSP_DATATYPE_COUNTER,
-        Datatype::Long => gsp_datatype::GSP_DATATYPE_LONG,
-        Datatype::Histogram => gsp_datatype::GSP_DATATYPE_HISTOGRAM,
-        Datatype::Binary => gsp_datatype::GSP_DATATYPE_BINARY,
-    }
-}
-
-fn calctype(c: Calctype) -> gsp_calctype {
-    match c {
-        Calctype::Instant => gsp_calctype::GSP_CALCTYPE_INSTANT,
-        Calctype::Difference => gsp_calctype::GSP_CALCTYPE_DIFFERENCE,
-        Calctype::Average => gsp_calctype::GSP_CALCTYPE_AVERAGE,
-    }
-}
-
-fn severity(s: Severity) -> gsp_severity {
-    match s {
-        Severity::Info => gsp_severity::GSP_SEVERITY_INFO,
-        Severity::Warning => gsp_severity::GSP_SEVERITY_WARNING,
-        Severity::Error => gsp_severity::GSP_SEVERITY_ERROR,
-    }
-}
-
-fn diagnostic_kind(k: DiagnosticKind) -> gsp_diagnostic_kind {
-    use gsp_diagnostic_kind::*;
-    match k {
-        DiagnosticKind::SpawnFailed => GSP_DIAG_SPAWN_FAILED,
-        DiagnosticKind::ConfigInvalid => GSP_DIAG_CONFIG_INVALID,
-        DiagnosticKind::ConfigTimeout => GSP_DIAG_CONFIG_TIMEOUT,
-        DiagnosticKind::ExitStatus => GSP_DIAG_EXIT_STATUS,
-        DiagnosticKind::Timeout => GSP_DIAG_TIMEOUT,
-        DiagnosticKind::OutputTruncated => GSP_DIAG_OUTPUT_TRUNCATED,
-        DiagnosticKind::LineInvalid => GSP_DIAG_LINE_INVALID,
-        DiagnosticKind::UnknownMetric => GSP_DIAG_UNKNOWN_METRIC,
-        DiagnosticKind::UnknownEvent => GSP_DIAG_UNKNOWN_EVENT,
-        DiagnosticKind::UnknownDimension => GSP_DIAG_UNKNOWN_DIMENSION,
-        DiagnosticKind::Overrun => GSP_DIAG_OVERRUN,
-        DiagnosticKind::ValueClamped => GSP_DIAG_VALUE_CLAMPED,
-        DiagnosticKind::RecordsDropped => GSP_DIAG_RECORDS_DROPPED,
-        DiagnosticKind::Stderr => GSP_DIAG_STDERR,
-        DiagnosticKind::SigchldIgnored => GSP_DIAG_SIGCHLD_IGNORED,
-        DiagnosticKind::SeriesLimit => GSP_DIAG_SERIES_LIMIT,
-        DiagnosticKind::Internal => GSP_DIAG_INTERNAL,
-    }
-}
-
-fn scope(s: Scope) -> gsp_scope {
-    match s {
-        Scope::Server => gsp_scope::GSP_SCOPE_SERVER,
-        Scope::Application => gsp_scope::GSP_SCOPE_APPLICATION,
     }
 }
 
@@ -133,8 +73,8 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                     groups: s.add(&m.groups),
                     unit: s.add(&m.unit),
                     tags: s.add(&m.tags),
-                    datatype: datatype(m.datatype),
-                    calctype: calctype(m.calctype),
+                    datatype: m.datatype,
+                    calctype: m.calctype,
                     datatype_name: s.add(&m.datatype_name),
                     dimensions: array(d),
                     dimension_count: d.len(),
@@ -211,7 +151,7 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                 name: s.add(&e.event_name),
                 message: s.add(&e.message),
                 attributes_json: s.add(&e.attributes_json),
-                scope: scope(e.scope),
+                scope: e.scope,
             };
             f(&gsp_record {
                 event: &event,
@@ -220,8 +160,8 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
         }
         Record::Diagnostic(d) => {
             let diagnostic = gsp_diagnostic {
-                severity: severity(d.severity),
-                kind: diagnostic_kind(d.kind),
+                severity: d.severity,
+                kind: d.kind,
                 exit_code: d.exit_code.unwrap_or(-1),
                 signal: d.signal.unwrap_or(0),
                 line: d.line.unwrap_or(0),

@@ -3,6 +3,10 @@
 
 use std::ffi::{c_char, c_void};
 
+// The library's own enums, which gsp.h declares as gsp_datatype, gsp_calctype, gsp_scope,
+// gsp_severity and gsp_diagnostic_kind (cbindgen.toml renames them; tests/header.rs writes them).
+pub use gsp::{Calctype, Datatype, DiagnosticKind, Scope, Severity};
+
 /// The result of every gsp function that can fail.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,107 +39,6 @@ pub enum gsp_record_kind {
     GSP_RECORD_EVENT = 3,
     /// `diagnostic` is set: a problem or notice.
     GSP_RECORD_DIAGNOSTIC = 4,
-}
-
-/// A metric's datatype; the original string is in `datatype_name`.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gsp_datatype {
-    /// Missing or not a known name.
-    GSP_DATATYPE_UNKNOWN = 0,
-    /// DOUBLE.
-    GSP_DATATYPE_DOUBLE = 1,
-    /// GAUGE (also the typo GUAGE).
-    GSP_DATATYPE_GAUGE = 2,
-    /// COUNT.
-    GSP_DATATYPE_COUNT = 3,
-    /// COUNTER: a decrease is a reset for Difference.
-    GSP_DATATYPE_COUNTER = 4,
-    /// LONG.
-    GSP_DATATYPE_LONG = 5,
-    /// HISTOGRAM.
-    GSP_DATATYPE_HISTOGRAM = 6,
-    /// BINARY.
-    GSP_DATATYPE_BINARY = 7,
-}
-
-/// A metric's calculation.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gsp_calctype {
-    /// The value as printed (default).
-    GSP_CALCTYPE_INSTANT = 0,
-    /// Current minus previous value of the series; the first value emits nothing.
-    GSP_CALCTYPE_DIFFERENCE = 1,
-    /// Older protocol pages; delivered as printed.
-    GSP_CALCTYPE_AVERAGE = 2,
-}
-
-/// Where an event belongs.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gsp_scope {
-    /// `S`, or no scope field.
-    GSP_SCOPE_SERVER = 0,
-    /// `A`.
-    GSP_SCOPE_APPLICATION = 1,
-}
-
-/// How serious a diagnostic is.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gsp_severity {
-    /// A default was applied; the data is fine.
-    GSP_SEVERITY_INFO = 0,
-    /// Something was wrong but data still flowed.
-    GSP_SEVERITY_WARNING = 1,
-    /// A run produced no data.
-    GSP_SEVERITY_ERROR = 2,
-}
-
-/// What a diagnostic is about.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum gsp_diagnostic_kind {
-    /// The script could not be started; the message names the likely cause.
-    GSP_DIAG_SPAWN_FAILED = 1,
-    /// Configuration output was not usable JSON, or an entry was skipped.
-    GSP_DIAG_CONFIG_INVALID = 2,
-    /// The configuration run exceeded config_timeout_ms and was killed.
-    GSP_DIAG_CONFIG_TIMEOUT = 3,
-    /// Non-zero exit or death by signal (see exit_code / signal); output not parsed.
-    GSP_DIAG_EXIT_STATUS = 4,
-    /// A data run exceeded maxruntime and was killed; output discarded.
-    GSP_DIAG_TIMEOUT = 5,
-    /// stdout exceeded max_stdout_bytes; the run was killed, output discarded.
-    GSP_DIAG_OUTPUT_TRUNCATED = 6,
-    /// A data line that does not parse (see line).
-    GSP_DIAG_LINE_INVALID = 7,
-    /// A metric id the configuration does not declare (see line).
-    GSP_DIAG_UNKNOWN_METRIC = 8,
-    /// An event id the configuration does not declare (see line).
-    GSP_DIAG_UNKNOWN_EVENT = 9,
-    /// A dimension id the metric does not declare (see line).
-    GSP_DIAG_UNKNOWN_DIMENSION = 10,
-    /// A run was due while the previous one was still going; it was skipped.
-    GSP_DIAG_OVERRUN = 11,
-    /// A configuration value was missing or out of range and was replaced.
-    GSP_DIAG_VALUE_CLAMPED = 12,
-    /// The record queue was full; the message says how many records were dropped.
-    GSP_DIAG_RECORDS_DROPPED = 13,
-    /// The script exited 0 but wrote to stderr (the tail is in the message).
-    GSP_DIAG_STDERR = 14,
-    /// A script's exit statuses are lost: the host sets SIGCHLD to SIG_IGN (or SA_NOCLDWAIT), so
-    /// the kernel discards them, or reaps children it did not start (waitpid(-1) in a SIGCHLD
-    /// handler). gsp then cannot tell failed runs from successful ones and parses every run's
-    /// output. Reported once per script.
-    GSP_DIAG_SIGCHLD_IGNORED = 15,
-    /// A script printed more Difference series than max_difference_series: the message says
-    /// how many of the series unseen longest were forgotten (their next value gives none).
-    GSP_DIAG_SERIES_LIMIT = 16,
-    /// An internal failure on one of gsp's threads (a bug in gsp): the message says what
-    /// happened; later calls may return GSP_STATUS_INTERNAL.
-    GSP_DIAG_INTERNAL = 17,
 }
 
 /// Runtime options. Fill with gsp_options_init(&opts, sizeof opts), then change fields. `struct_size` lets a
@@ -304,9 +207,9 @@ pub struct gsp_metric_def {
     /// Tags.
     pub tags: *const c_char,
     /// Datatype.
-    pub datatype: gsp_datatype,
+    pub datatype: Datatype,
     /// Calctype.
-    pub calctype: gsp_calctype,
+    pub calctype: Calctype,
     /// The datatype as the script printed it ("" when missing).
     pub datatype_name: *const c_char,
     /// `dimension_count` declared dimensions; NULL when `dimension_count` is 0.
@@ -404,16 +307,16 @@ pub struct gsp_event {
     /// Attributes as a compact JSON object ("{}" when none).
     pub attributes_json: *const c_char,
     /// Server or application.
-    pub scope: gsp_scope,
+    pub scope: Scope,
 }
 
 /// A problem or notice.
 #[repr(C)]
 pub struct gsp_diagnostic {
     /// Severity.
-    pub severity: gsp_severity,
+    pub severity: Severity,
     /// Kind.
-    pub kind: gsp_diagnostic_kind,
+    pub kind: DiagnosticKind,
     /// Exit code, or -1 when none applies.
     pub exit_code: i32,
     /// Terminating signal, or 0 when none applies.
