@@ -1,8 +1,9 @@
 //! Enums whose values are part of the C ABI, declared once.
 //!
 //! [`abi_enum!`] declares a `#[repr(u32)]` Rust enum together with the names gsp.h gives it and
-//! its values. The C layer hands these enums to C as they are, and its header test writes their C
-//! declarations from [`AbiEnum`], so a value, a name or a doc comment exists in one place only.
+//! its values. The C layer hands these enums to C as they are, and its header test writes their
+//! C declarations from each enum's [`AbiEnum`] (all of them: [`crate::ABI_ENUMS`]), so a value,
+//! a name or a doc comment exists in one place only.
 
 /// The C declaration of one enum of the ABI.
 #[derive(Debug)]
@@ -67,12 +68,3 @@ macro_rules! abi_enum {
 }
 
 pub(crate) use abi_enum;
-
-/// Every enum of the C ABI that the library declares, in the order gsp.h lists them.
-pub const ENUMS: &[&AbiEnum] = &[
-    &crate::protocol::config::Datatype::ABI,
-    &crate::protocol::config::Calctype::ABI,
-    &crate::record::Scope::ABI,
-    &crate::diagnostic::Severity::ABI,
-    &crate::diagnostic::DiagnosticKind::ABI,
-];

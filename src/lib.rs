@@ -4,36 +4,44 @@
 //! and drains [`Record`]s. gsp runs each script in configuration mode (`-c`) and then in data mode
 //! (`-d`) every period, on its own threads, enforcing the protocol's timing and limits.
 //!
-//! Modules, by job: [`protocol`] parses what scripts print; [`schedule`] decides when runs are
-//! due; [`contain`] spawns every run with its containment, [`exec`] prepares spawns, kills
-//! process groups and reaps; [`cgroup`] gives runs cgroups; [`reactor`] watches running scripts;
-//! [`difference`] computes `Difference` values; [`queue`] holds records for the host;
-//! [`runtime`] ties them together; `ffi` is the C ABI over [`Runtime`].
+//! The library has three layers, and a run flows through them one way: the runtime (`runtime`: the API,
+//! options, schedule, worker pool, records, `Difference`, statistics) decides a run is due and
+//! sends a request to the process layer (`process`: spawning with containment, cgroups, the I/O
+//! thread that watches, kills and reaps), which hands back one result; the runtime turns it into
+//! records with the [`protocol`] parsers (configuration JSON and data lines) and queues them for
+//! the host. [`abi`] declares the enums whose values the C ABI (the `gsp-capi` crate) fixes.
+
+#![warn(missing_docs)]
 
 pub mod abi;
-pub mod cgroup;
-pub mod cmdline;
-pub mod contain;
-pub mod diagnostic;
-pub mod difference;
-pub mod exec;
+mod diagnostic;
+mod process;
 pub mod protocol;
-pub mod queue;
-pub mod reactor;
-pub mod record;
-pub mod runtime;
-pub mod schedule;
+mod record;
+mod runtime;
 
-pub use contain::ResourceLimits;
-pub use exec::EnvMode;
+pub use diagnostic::{printable, shortened, DiagnosticKind, Severity};
+pub use process::{EnvMode, ResourceLimits};
 pub use protocol::config::{
     AttributeDef, Calctype, Datatype, DimensionDef, EventDef, MetricDef, ScriptConfig,
 };
 pub use record::{
-    ConfigRecord, Diagnostic, DiagnosticKind, Dimension, EventRecord, MetricRecord, Record, Scope,
-    ScriptId, Severity,
+    ConfigRecord, Diagnostic, Dimension, EventRecord, MetricRecord, Record, Scope, ScriptId,
+    MAX_MESSAGE_BYTES,
 };
-pub use runtime::{Error, Options, RunCost, Runtime, ScriptState, Stats};
+pub use runtime::{
+    splay_offset_ms, CommandLine, Error, Mode, Options, RunCost, Runtime, ScriptState, Stats,
+    MAX_CONFIG_NOTES_PER_RUN, MAX_LINE_DIAGNOSTICS_PER_RUN,
+};
+
+/// Every enum of the C ABI that the library declares, in the order gsp.h lists them.
+pub const ABI_ENUMS: &[&abi::AbiEnum] = &[
+    &Datatype::ABI,
+    &Calctype::ABI,
+    &Scope::ABI,
+    &Severity::ABI,
+    &DiagnosticKind::ABI,
+];
 
 /// The library version (Cargo.toml's).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

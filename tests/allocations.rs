@@ -6,9 +6,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use gsp::cmdline::CommandLine;
 use gsp::protocol::config::{parse_config, ConfigLimits};
 use gsp::protocol::data::interpret;
+use gsp::CommandLine;
 
 struct Counting;
 

@@ -4,9 +4,9 @@
 //! input size; fuzz/ holds the cargo-fuzz targets for the same functions, for machines with a
 //! nightly toolchain.)
 
-use gsp::cmdline::CommandLine;
 use gsp::protocol::config::{parse_config, ConfigLimits};
 use gsp::protocol::data::{interpret, parse_line, Line};
+use gsp::CommandLine;
 use proptest::prelude::*;
 
 /// Text made of the protocol's own tokens, so generated inputs reach deep into the parsers.
@@ -113,7 +113,7 @@ proptest! {
     fn quoted_command_lines_round_trip(words in prop::collection::vec("[^\0]{1,12}", 1..5)) {
         let quoted: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
         let c = CommandLine::parse(&quoted.join(" ")).unwrap();
-        let argv: Vec<String> = c.argv(gsp::schedule::Mode::Data).iter().map(|a| a.to_str().unwrap().to_string()).collect();
+        let argv: Vec<String> = c.argv(gsp::Mode::Data).iter().map(|a| a.to_str().unwrap().to_string()).collect();
         prop_assert_eq!(&argv[..words.len()], &words[..]);
         prop_assert_eq!(argv.last().unwrap(), "-d");
     }

@@ -565,17 +565,10 @@ fn splay_offsets_the_first_data_run_by_a_hash_of_the_command_line() {
         ..Options::default()
     });
     let cmd = script("basic.sh");
-    let offset = gsp::runtime::splay_offset_ms(&cmd, 60);
-    assert_eq!(
-        offset,
-        gsp::runtime::splay_offset_ms(&cmd, 60),
-        "deterministic"
-    );
+    let offset = gsp::splay_offset_ms(&cmd, 60);
+    assert_eq!(offset, gsp::splay_offset_ms(&cmd, 60), "deterministic");
     assert!((0..60_000).contains(&offset));
-    assert_ne!(
-        offset,
-        gsp::runtime::splay_offset_ms(&format!("{cmd} "), 60)
-    );
+    assert_ne!(offset, gsp::splay_offset_ms(&format!("{cmd} "), 60));
     let id = h.add(&cmd);
     h.expect("config", |r| {
         r.iter().any(|x| matches!(x, Record::Config(_)))

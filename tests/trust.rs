@@ -204,7 +204,7 @@ fn a_configuration_record_is_never_dropped() {
     // 100,000 notes were summarized: what reached the queue or was dropped from it is about
     // the first 50 notes and one summary.
     let dropped = h.rt.stats().records_dropped;
-    let limit = gsp::runtime::MAX_CONFIG_NOTES_PER_RUN as u64 + 3;
+    let limit = gsp::MAX_CONFIG_NOTES_PER_RUN as u64 + 3;
     assert!(
         notes as u64 + dropped <= limit,
         "{notes} notes delivered, {dropped} records dropped"

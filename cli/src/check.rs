@@ -14,12 +14,10 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gsp::cmdline::CommandLine;
 use gsp::protocol::config::{parse_config, ConfigLimits};
-use gsp::schedule::Mode;
 use gsp::{
-    Calctype, Diagnostic, DiagnosticKind, Options, Record, RunCost, Runtime, ScriptConfig,
-    ScriptId, Severity,
+    Calctype, CommandLine, Diagnostic, DiagnosticKind, Mode, Options, Record, RunCost, Runtime,
+    ScriptConfig, ScriptId, Severity,
 };
 use serde_json::{json, Value};
 
@@ -461,11 +459,22 @@ fn raw_config_output(command: &str, timeout: Duration) -> Result<Vec<u8>, String
         let _ = tx.send(buf);
     });
     let start = Instant::now();
-    while !gsp::exec::has_exited(pid) && start.elapsed() < timeout {
+    let exited = || {
+        // SAFETY: siginfo_t is plain data; WNOWAIT leaves the child unreaped.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        // SAFETY: waits only for our own child, writing into `info`.
+        unsafe {
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) == 0
+                && info.si_pid() != 0
+        }
+    };
+    while !exited() && start.elapsed() < timeout {
         std::thread::sleep(Duration::from_millis(10));
     }
     // Not reaped yet, so the group id is still ours: kill helpers that hold stdout open.
-    gsp::exec::kill_group(pid, libc::SIGKILL);
+    // SAFETY: signals the process group our child leads.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
     let status = child.wait().map_err(|e| e.to_string())?;
     // A helper that left the process group (setsid) may still hold stdout.
     let out = rx

@@ -1,8 +1,8 @@
 //! Configured command lines of any text.
 #![no_main]
 
-use gsp::cmdline::CommandLine;
-use gsp::schedule::Mode;
+use gsp::CommandLine;
+use gsp::Mode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

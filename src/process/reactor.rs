@@ -1,17 +1,20 @@
-//! One I/O thread watches every running script: reads stdout and stderr, notices the leader's
-//! exit through its pidfd, enforces deadlines and the output cap, and hands each finished run
-//! to a callback. Hundreds of runs in flight cost descriptors, not threads.
+//! The process layer's I/O thread: starts every run, reads its stdout and stderr, notices the
+//! leader's exit through its pidfd, enforces deadlines and the output cap, reaps, removes the
+//! run's cgroup, and hands each result to the sink. Hundreds of runs in flight cost descriptors,
+//! not threads.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::cgroup::RunCgroup;
-use crate::exec::{self, Child, ExitStatus, Usage};
+use super::cgroup::RunCgroup;
+use super::exec::{self, Child};
+use super::{panic_message, Event, Launcher, RunEnd, RunRequest, RunResult};
 
 /// Bytes read from one pipe per wake-up before others get their turn.
 const READ_BUDGET: usize = 256 * 1024;
@@ -23,92 +26,32 @@ const EXIT_STDERR_BUDGET: usize = 4 * 1024 * 1024;
 /// Poll interval for runs whose exit cannot be watched with a pidfd.
 const NO_PIDFD_POLL: Duration = Duration::from_millis(10);
 
-/// Why a run ended.
+/// How a running run is being ended, once it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// The leader exited by itself.
-    Exited,
-    /// It ran past its deadline and was killed.
+enum Ending {
     Timeout,
-    /// stdout exceeded the cap; it was killed.
     OutputCap,
-    /// The host removed the script or freed the runtime.
-    Cancelled,
-}
-
-/// A finished run.
-#[derive(Debug)]
-pub struct Finished {
-    /// The id given to [`Reactor::add`].
-    pub run: u64,
-    /// How the leader ended.
-    pub status: ExitStatus,
-    /// The leader's CPU time and peak memory.
-    pub usage: Usage,
-    /// Why the run ended.
-    pub reason: EndReason,
-    /// stdout (empty unless `reason` is `Exited`).
-    pub stdout: Vec<u8>,
-    /// The last bytes of stderr.
-    pub stderr_tail: Vec<u8>,
-    /// All stderr bytes seen.
-    pub stderr_total: u64,
-    /// Wall time from spawn to exit.
-    pub elapsed: Duration,
-}
-
-/// Limits for one run.
-#[derive(Debug, Clone, Copy)]
-pub struct RunLimits {
-    /// Killed (SIGTERM, then SIGKILL after the grace) when still running after this.
-    pub timeout: Duration,
-    /// Killed when stdout exceeds this many bytes.
-    pub max_stdout: usize,
+    Killed,
 }
 
 /// Empty run cgroups are removed on later loop iterations; one that stays busy this long is left.
 const CGROUP_REMOVE_ATTEMPTS: u32 = 500;
 
-/// A started run for the I/O thread to watch.
-pub struct Watch {
-    /// The run's id.
-    pub run: u64,
-    /// The process.
-    pub child: Child,
-    /// Its deadline and output cap.
-    pub limits: RunLimits,
-    /// When it was spawned (the deadline counts from here).
-    pub started: Instant,
-    /// Its cgroup, if the runtime gives runs one.
-    pub cgroup: Option<RunCgroup>,
-}
-
-/// What the I/O thread calls back into. Both run on the I/O thread.
-pub trait Handler: Send {
-    /// Starts a run; `None` when it did not start (the handler reports why).
-    fn spawn(&self, run: u64) -> Option<Watch>;
-    /// A run ended. Must not block for long: other runs wait meanwhile.
-    fn finished(&self, finished: Finished);
-    /// The I/O thread panicked (a bug in gsp): it has killed and reaped every run and stopped.
-    fn failed(&self, what: String);
-}
-
 enum Cmd {
     /// Makes the I/O thread panic (tests of the panic net only).
     #[cfg(test)]
     Panic,
-    Spawn(u64),
-    Watch(Box<Watch>),
+    Start(RunRequest),
     Cancel(u64),
     Shutdown,
 }
 
-struct Shared {
+struct Channel {
     cmds: Mutex<Vec<Cmd>>,
     wake: OwnedFd,
 }
 
-impl Shared {
+impl Channel {
     fn send(&self, cmd: Cmd) {
         self.send_all(std::iter::once(cmd));
     }
@@ -123,50 +66,55 @@ impl Shared {
     }
 }
 
-/// Handle to the I/O thread.
-pub struct Reactor {
-    shared: Arc<Shared>,
+/// Handle to the process layer's I/O thread, which spawns, watches, kills and reaps every run.
+pub(crate) struct Processes {
+    channel: Arc<Channel>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    spawned: Arc<AtomicU64>,
 }
 
-impl Reactor {
-    /// Creates the command channel; [`Reactor::start`] starts the thread.
-    pub fn new() -> io::Result<Reactor> {
+impl Processes {
+    /// Creates the command channel; [`Processes::run`] starts the thread.
+    pub fn new() -> io::Result<Processes> {
         // SAFETY: creates a new descriptor.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(Reactor {
-            shared: Arc::new(Shared {
+        Ok(Processes {
+            channel: Arc::new(Channel {
                 cmds: Mutex::new(Vec::new()),
                 // SAFETY: fresh descriptor.
                 wake: unsafe { OwnedFd::from_raw_fd(fd) },
             }),
             thread: Mutex::new(None),
+            spawned: Arc::new(AtomicU64::new(0)),
         })
     }
 
-    /// Starts the I/O thread, which calls `handler` to spawn runs and report finished ones.
-    pub fn start(
+    /// Starts the I/O thread: it starts runs with `launcher` and reports each result to `sink`.
+    pub fn run(
         &self,
-        handler: Box<dyn Handler>,
+        launcher: Launcher,
         kill_grace: Duration,
         stderr_tail: usize,
+        sink: Box<dyn Fn(Event) + Send>,
     ) -> io::Result<()> {
-        let shared = self.shared.clone();
+        let channel = self.channel.clone();
+        let spawned = self.spawned.clone();
         let thread = std::thread::Builder::new()
             .name("gsp-io".into())
             .spawn(move || {
                 let mut event_loop = EventLoop {
-                    shared,
+                    channel,
+                    launcher,
+                    spawned,
                     active: Vec::new(),
-                    handler,
+                    sink,
                     kill_grace,
                     stderr_tail,
                     scratch: Vec::new(),
                     cleanup: Vec::new(),
-                    cancel_early: Default::default(),
                 };
                 // A panic here is a bug in gsp; it must not leave runs unwatched and the host
                 // unaware: kill and reap every run, report, and stop.
@@ -174,48 +122,50 @@ impl Reactor {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event_loop.run()));
                 if let Err(payload) = outcome {
                     event_loop.stop_all();
-                    event_loop.handler.failed(format!(
+                    (event_loop.sink)(Event::Failed(format!(
                         "the I/O thread panicked: {}",
                         panic_message(&*payload)
-                    ));
+                    )));
                 }
             })?;
         *self.thread.lock() = Some(thread);
         Ok(())
     }
 
-    /// Watches a run another thread spawned.
-    pub fn watch(&self, w: Watch) {
-        self.shared.send(Cmd::Watch(Box::new(w)));
+    /// Starts these runs (in order); each gets exactly one result through the sink.
+    pub fn start(&self, runs: impl IntoIterator<Item = RunRequest>) {
+        self.channel.send_all(runs.into_iter().map(Cmd::Start));
     }
 
-    /// Starts these runs on the I/O thread (through [`Handler::spawn`]) and watches them.
-    pub fn spawn(&self, runs: impl IntoIterator<Item = u64>) {
-        self.shared.send_all(runs.into_iter().map(Cmd::Spawn));
-    }
-
-    /// Kills a run's process group now; it is still reported through the callback.
+    /// Ends a run: killed if it is running, withdrawn if its start is still queued (its result
+    /// says which). A run that already ended is left alone.
     pub fn cancel(&self, run: u64) {
-        self.shared.send(Cmd::Cancel(run));
+        self.channel.send(Cmd::Cancel(run));
+    }
+
+    /// Processes spawned so far.
+    pub fn spawned(&self) -> u64 {
+        self.spawned.load(Ordering::Relaxed)
     }
 
     /// Makes the I/O thread panic, to test what catches it.
     #[cfg(test)]
     pub(crate) fn inject_panic(&self) {
-        self.shared.send(Cmd::Panic);
+        self.channel.send(Cmd::Panic);
     }
 
-    /// Kills and reaps every run, then stops the thread. Runs killed here are not reported.
+    /// Kills and reaps every run, then stops the thread. Runs ended here are not reported, and
+    /// queued starts are dropped.
     pub fn shutdown(&self) {
         let thread = self.thread.lock().take();
         if let Some(t) = thread {
-            self.shared.send(Cmd::Shutdown);
+            self.channel.send(Cmd::Shutdown);
             let _ = t.join();
         }
     }
 }
 
-impl Drop for Reactor {
+impl Drop for Processes {
     fn drop(&mut self) {
         self.shutdown();
     }
@@ -225,7 +175,8 @@ struct Active {
     run: u64,
     child: Child,
     cgroup: Option<RunCgroup>,
-    limits: RunLimits,
+    timeout: Duration,
+    max_stdout: usize,
     started: Instant,
     stdout: Vec<u8>,
     stdout_open: bool,
@@ -233,13 +184,13 @@ struct Active {
     stderr_total: u64,
     stderr_open: bool,
     exited: bool,
-    reason: Option<EndReason>,
+    reason: Option<Ending>,
     kill_at: Option<Instant>,
 }
 
 impl Active {
     fn deadline(&self) -> Instant {
-        self.kill_at.unwrap_or(self.started + self.limits.timeout)
+        self.kill_at.unwrap_or(self.started + self.timeout)
     }
 
     /// SIGKILL to the leader, its process group and, with a cgroup, everything in it (setsid
@@ -270,15 +221,6 @@ fn read_output(
     r
 }
 
-/// The text of a panic's payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
-}
-
 #[derive(Clone, Copy)]
 enum Fd {
     Wake,
@@ -288,16 +230,16 @@ enum Fd {
 }
 
 struct EventLoop {
-    shared: Arc<Shared>,
+    channel: Arc<Channel>,
+    launcher: Launcher,
+    spawned: Arc<AtomicU64>,
     active: Vec<Active>,
-    handler: Box<dyn Handler>,
+    sink: Box<dyn Fn(Event) + Send>,
     kill_grace: Duration,
     stderr_tail: usize,
     scratch: Vec<u8>,
     /// Cgroups of finished runs whose processes are still exiting, with removal attempts.
     cleanup: Vec<(RunCgroup, u32)>,
-    /// Runs cancelled before their Watch arrived.
-    cancel_early: std::collections::HashSet<u64>,
 }
 
 impl EventLoop {
@@ -315,7 +257,7 @@ impl EventLoop {
                 });
                 owners.push(owner);
             };
-            watch(self.shared.wake.as_raw_fd(), Fd::Wake);
+            watch(self.channel.wake.as_raw_fd(), Fd::Wake);
             let mut timeout: Option<Duration> = None;
             let now = Instant::now();
             for (i, a) in self.active.iter().enumerate() {
@@ -380,25 +322,38 @@ impl EventLoop {
         });
     }
 
-    fn watch(&mut self, w: Watch) {
-        let cancelled = self.cancel_early.remove(&w.run);
-        self.active.push(Active {
-            run: w.run,
-            child: w.child,
-            cgroup: w.cgroup,
-            limits: w.limits,
-            started: w.started,
-            stdout: Vec::new(),
-            stdout_open: true,
-            stderr_tail: Vec::new(),
-            stderr_total: 0,
-            stderr_open: true,
-            exited: false,
-            reason: cancelled.then_some(EndReason::Cancelled),
-            kill_at: None,
-        });
-        if cancelled {
-            self.active.last().expect("just pushed").kill_all();
+    /// Spawns a run and watches it, or reports why it could not start.
+    fn start(&mut self, req: RunRequest) {
+        let started = Instant::now();
+        match self.launcher.spawn(&req.argv) {
+            Ok((child, cgroup)) => {
+                self.spawned.fetch_add(1, Ordering::Relaxed);
+                self.active.push(Active {
+                    run: req.run,
+                    child,
+                    cgroup,
+                    timeout: req.timeout,
+                    max_stdout: req.max_stdout,
+                    started,
+                    stdout: Vec::new(),
+                    stdout_open: true,
+                    stderr_tail: Vec::new(),
+                    stderr_total: 0,
+                    stderr_open: true,
+                    exited: false,
+                    reason: None,
+                    kill_at: None,
+                });
+            }
+            Err((error, cgroup)) => {
+                if let Some(c) = cgroup {
+                    self.cleanup.push((c, 0));
+                }
+                (self.sink)(Event::Finished(RunResult::unstarted(
+                    req.run,
+                    RunEnd::SpawnFailed(error),
+                )));
+            }
         }
     }
 
@@ -408,37 +363,40 @@ impl EventLoop {
         // SAFETY: reading 8 bytes from our eventfd into a u64.
         unsafe {
             libc::read(
-                self.shared.wake.as_raw_fd(),
+                self.channel.wake.as_raw_fd(),
                 (&mut counter as *mut u64).cast(),
                 8,
             );
         }
-        let cmds = std::mem::take(&mut *self.shared.cmds.lock());
+        let cmds = std::mem::take(&mut *self.channel.cmds.lock());
+        if cmds.iter().any(|c| matches!(c, Cmd::Shutdown)) {
+            self.stop_all();
+            return false;
+        }
+        // A start cancelled in the same batch makes no process.
+        let withdrawn: Vec<u64> = cmds
+            .iter()
+            .filter_map(|c| match c {
+                Cmd::Cancel(run) => Some(*run),
+                _ => None,
+            })
+            .collect();
         for cmd in cmds {
             match cmd {
-                Cmd::Spawn(run) => {
-                    if let Some(w) = self.handler.spawn(run) {
-                        self.watch(w);
-                    }
-                }
-                Cmd::Watch(w) => self.watch(*w),
-                Cmd::Cancel(run) => match self.active.iter_mut().find(|a| a.run == run) {
-                    Some(a) => {
-                        a.reason.get_or_insert(EndReason::Cancelled);
+                Cmd::Start(req) if withdrawn.contains(&req.run) => (self.sink)(Event::Finished(
+                    RunResult::unstarted(req.run, RunEnd::Withdrawn),
+                )),
+                Cmd::Start(req) => self.start(req),
+                Cmd::Cancel(run) => {
+                    if let Some(a) = self.active.iter_mut().find(|a| a.run == run) {
+                        a.reason.get_or_insert(Ending::Killed);
                         a.stdout = Vec::new();
                         a.kill_all();
                     }
-                    // Spawned on a worker whose Watch is still on its way.
-                    None => {
-                        self.cancel_early.insert(run);
-                    }
-                },
+                }
                 #[cfg(test)]
                 Cmd::Panic => panic!("injected by a test"),
-                Cmd::Shutdown => {
-                    self.stop_all();
-                    return false;
-                }
+                Cmd::Shutdown => unreachable!("handled above"),
             }
         }
         true
@@ -469,10 +427,10 @@ impl EventLoop {
             self.scratch.clear();
             exec::read_some(fd, &mut self.scratch, READ_BUDGET)
         } else {
-            let room = a.limits.max_stdout.saturating_add(1) - a.stdout.len();
+            let room = a.max_stdout.saturating_add(1) - a.stdout.len();
             let r = read_output(fd, &mut a.stdout, &mut self.scratch, room.min(budget));
-            if a.stdout.len() > a.limits.max_stdout {
-                a.reason = Some(EndReason::OutputCap);
+            if a.stdout.len() > a.max_stdout {
+                a.reason = Some(Ending::OutputCap);
                 a.stdout = Vec::new();
                 self.begin_kill(i);
             }
@@ -523,7 +481,7 @@ impl EventLoop {
             }
             match a.kill_at {
                 None => {
-                    a.reason.get_or_insert(EndReason::Timeout);
+                    a.reason.get_or_insert(Ending::Timeout);
                     a.stdout = Vec::new();
                     self.begin_kill(i);
                 }
@@ -573,16 +531,22 @@ impl EventLoop {
             if let Some(c) = cgroup {
                 self.cleanup.push((c, 0));
             }
-            self.handler.finished(Finished {
+            let end = match reason {
+                None => RunEnd::Exited,
+                Some(Ending::Timeout) => RunEnd::Timeout,
+                Some(Ending::OutputCap) => RunEnd::OutputCap,
+                Some(Ending::Killed) => RunEnd::Killed,
+            };
+            (self.sink)(Event::Finished(RunResult {
                 run,
+                end,
                 status,
                 usage,
-                reason: reason.unwrap_or(EndReason::Exited),
                 stdout,
                 stderr_tail,
                 stderr_total,
                 elapsed,
-            });
+            }));
         }
     }
 }

@@ -147,11 +147,6 @@ impl RecordQueue {
         self.inner.lock().len
     }
 
-    /// Whether no record is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Blocks until a record is waiting, the queue is closed, or `timeout` passes; returns the
     /// number waiting.
     pub fn wait(&self, timeout: Duration) -> usize {

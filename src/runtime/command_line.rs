@@ -4,8 +4,8 @@
 use std::ffi::CString;
 use std::sync::Arc;
 
+use super::schedule::Mode;
 use crate::diagnostic::{printable, shortened};
-use crate::schedule::Mode;
 
 /// Longest command line shown in a message (longer ones keep their start and end).
 pub const SHOWN_CHARS: usize = 240;

@@ -1,6 +1,6 @@
 //! Process execution: what a spawn needs (the environment block, pipes, /dev/null, the program
 //! found in PATH, explanations of spawn failures), killing a run's process group, and reaping its
-//! leader. The spawn itself is in [`crate::contain`]: every run leads its own process group, with
+//! leader. The spawn itself is in [`super::contain`]: every run leads its own process group, with
 //! stdin from /dev/null, stdout and stderr on pipes, default signal dispositions, an empty signal
 //! mask and no other descriptors.
 //!

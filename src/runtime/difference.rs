@@ -101,13 +101,9 @@ impl DifferenceState {
     }
 
     /// How many series have a baseline.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.series.len()
-    }
-
-    /// Whether no series has a baseline.
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
     }
 }
 

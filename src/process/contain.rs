@@ -10,7 +10,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 
-use crate::exec::{self, Child, EnvBlock, SpawnError};
+use super::exec::{self, Child, EnvBlock, SpawnError};
 
 /// Per-run resource limits (soft and hard limit alike). `None` leaves the host's limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
