@@ -109,7 +109,7 @@ impl Processes {
                     channel,
                     launcher,
                     spawned,
-                    active: Vec::new(),
+                    running: Vec::new(),
                     sink,
                     kill_grace,
                     stderr_tail,
@@ -171,7 +171,7 @@ impl Drop for Processes {
     }
 }
 
-struct Active {
+struct Running {
     run: u64,
     child: Child,
     cgroup: Option<RunCgroup>,
@@ -188,7 +188,7 @@ struct Active {
     kill_at: Option<Instant>,
 }
 
-impl Active {
+impl Running {
     fn deadline(&self) -> Instant {
         self.kill_at.unwrap_or(self.started + self.timeout)
     }
@@ -233,7 +233,8 @@ struct EventLoop {
     channel: Arc<Channel>,
     launcher: Launcher,
     spawned: Arc<AtomicU64>,
-    active: Vec<Active>,
+    /// Runs started and not yet reported.
+    running: Vec<Running>,
     sink: Box<dyn Fn(Event) + Send>,
     kill_grace: Duration,
     stderr_tail: usize,
@@ -249,7 +250,7 @@ impl EventLoop {
         loop {
             pollfds.clear();
             owners.clear();
-            let mut watch = |fd: i32, owner: Fd| {
+            let mut poll_on = |fd: i32, owner: Fd| {
                 pollfds.push(libc::pollfd {
                     fd,
                     events: libc::POLLIN,
@@ -257,10 +258,10 @@ impl EventLoop {
                 });
                 owners.push(owner);
             };
-            watch(self.channel.wake.as_raw_fd(), Fd::Wake);
+            poll_on(self.channel.wake.as_raw_fd(), Fd::Wake);
             let mut timeout: Option<Duration> = None;
             let now = Instant::now();
-            for (i, a) in self.active.iter().enumerate() {
+            for (i, a) in self.running.iter().enumerate() {
                 let mut wait = a.deadline().saturating_duration_since(now);
                 // Most scripts finish quickly with output that fits the pipes: read it all at
                 // exit (one wake-up) unless the run is still going after OUTPUT_WATCH_DELAY.
@@ -270,13 +271,13 @@ impl EventLoop {
                         wait.min((a.started + OUTPUT_WATCH_DELAY).saturating_duration_since(now));
                 }
                 if a.stdout_open && watch_output {
-                    watch(a.child.stdout.as_raw_fd(), Fd::Stdout(i));
+                    poll_on(a.child.stdout.as_raw_fd(), Fd::Stdout(i));
                 }
                 if a.stderr_open && watch_output {
-                    watch(a.child.stderr.as_raw_fd(), Fd::Stderr(i));
+                    poll_on(a.child.stderr.as_raw_fd(), Fd::Stderr(i));
                 }
                 match &a.child.pidfd {
-                    Some(p) => watch(p.as_raw_fd(), Fd::Exit(i)),
+                    Some(p) => poll_on(p.as_raw_fd(), Fd::Exit(i)),
                     None => wait = wait.min(NO_PIDFD_POLL),
                 }
                 timeout = Some(timeout.map_or(wait, |t| t.min(wait)));
@@ -306,7 +307,7 @@ impl EventLoop {
                     }
                     Fd::Stdout(i) => self.read_stdout(i, READ_BUDGET),
                     Fd::Stderr(i) => self.read_stderr(i, READ_BUDGET),
-                    Fd::Exit(i) => self.active[i].exited = true,
+                    Fd::Exit(i) => self.running[i].exited = true,
                 }
             }
             self.enforce_deadlines();
@@ -328,7 +329,7 @@ impl EventLoop {
         match self.launcher.spawn(&req.argv) {
             Ok((child, cgroup)) => {
                 self.spawned.fetch_add(1, Ordering::Relaxed);
-                self.active.push(Active {
+                self.running.push(Running {
                     run: req.run,
                     child,
                     cgroup,
@@ -388,7 +389,7 @@ impl EventLoop {
                 )),
                 Cmd::Start(req) => self.start(req),
                 Cmd::Cancel(run) => {
-                    if let Some(a) = self.active.iter_mut().find(|a| a.run == run) {
+                    if let Some(a) = self.running.iter_mut().find(|a| a.run == run) {
                         a.reason.get_or_insert(Ending::Killed);
                         a.stdout = Vec::new();
                         a.kill_all();
@@ -404,7 +405,7 @@ impl EventLoop {
 
     /// Kills and reaps every run and removes their cgroups (waiting up to a second).
     fn stop_all(&mut self) {
-        for a in self.active.drain(..) {
+        for a in self.running.drain(..) {
             a.kill_all();
             exec::reap(a.child.pid);
             if let Some(c) = a.cgroup {
@@ -420,7 +421,7 @@ impl EventLoop {
     }
 
     fn read_stdout(&mut self, i: usize, budget: usize) {
-        let a = &mut self.active[i];
+        let a = &mut self.running[i];
         let fd = a.child.stdout.as_raw_fd();
         let result = if a.reason.is_some() {
             // Killed: keep the pipe drained so the script is not stuck in write, discard data.
@@ -437,13 +438,13 @@ impl EventLoop {
             r
         };
         if !matches!(result, Ok(false)) {
-            self.active[i].stdout_open = false;
+            self.running[i].stdout_open = false;
         }
     }
 
     fn read_stderr(&mut self, i: usize, budget: usize) {
         self.scratch.clear();
-        let a = &mut self.active[i];
+        let a = &mut self.running[i];
         let result = exec::read_some(a.child.stderr.as_raw_fd(), &mut self.scratch, budget);
         a.stderr_total += self.scratch.len() as u64;
         a.stderr_tail.extend_from_slice(&self.scratch);
@@ -458,7 +459,7 @@ impl EventLoop {
 
     /// SIGTERM to the group now, SIGKILL after the grace.
     fn begin_kill(&mut self, i: usize) {
-        let a = &mut self.active[i];
+        let a = &mut self.running[i];
         if a.kill_at.is_none() {
             a.child.signal_run(libc::SIGTERM);
             a.kill_at = Some(Instant::now() + self.kill_grace);
@@ -467,8 +468,8 @@ impl EventLoop {
 
     fn enforce_deadlines(&mut self) {
         let now = Instant::now();
-        for i in 0..self.active.len() {
-            let a = &mut self.active[i];
+        for i in 0..self.running.len() {
+            let a = &mut self.running[i];
             if a.exited {
                 continue;
             }
@@ -496,26 +497,26 @@ impl EventLoop {
 
     fn finish_exited(&mut self) {
         let mut i = 0;
-        while i < self.active.len() {
-            if !self.active[i].exited {
+        while i < self.running.len() {
+            if !self.running[i].exited {
                 i += 1;
                 continue;
             }
             // Leftovers of the group (a grandchild holding stdout) must not delay the result.
-            self.active[i].kill_all();
-            let (status, usage) = exec::reap(self.active[i].child.pid);
-            let elapsed = self.active[i].started.elapsed();
+            self.running[i].kill_all();
+            let (status, usage) = exec::reap(self.running[i].child.pid);
+            let elapsed = self.running[i].started.elapsed();
             // Everything the leader wrote is already in the pipes (which a script may have
             // enlarged to a megabyte or more): take all of it, up to the cap, without waiting for
             // EOF, which a killed grandchild may still be holding off.
-            if self.active[i].stdout_open {
+            if self.running[i].stdout_open {
                 self.read_stdout(i, usize::MAX);
             }
-            if self.active[i].stderr_open {
+            if self.running[i].stderr_open {
                 // Only the tail is kept; a writer that escaped the kill must not keep us here.
                 self.read_stderr(i, EXIT_STDERR_BUDGET);
             }
-            let Active {
+            let Running {
                 run,
                 child,
                 cgroup,
@@ -524,7 +525,7 @@ impl EventLoop {
                 stderr_tail,
                 stderr_total,
                 ..
-            } = self.active.swap_remove(i);
+            } = self.running.swap_remove(i);
             // The run's descriptors close before it is reported: once the host sees it finished
             // (not in flight), nothing of it is left open.
             drop(child);

@@ -100,8 +100,8 @@ impl State {
     }
 }
 
-/// What the runtime's threads share.
-pub(crate) struct Inner {
+/// The runtime's core: what the host's calls, the I/O thread and the workers share.
+pub(crate) struct Core {
     options: Options,
     limits: ConfigLimits,
     state: Mutex<State>,
@@ -124,7 +124,7 @@ pub(crate) struct Inner {
 /// A gsp runtime: register scripts, call [`Runtime::tick`] with your clock, and
 /// [`Runtime::drain`] records. Every method takes `&self` and may be called from any thread.
 pub struct Runtime {
-    inner: Arc<Inner>,
+    core: Arc<Core>,
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -147,7 +147,7 @@ impl Runtime {
             options::fit_descriptor_limit(options.max_concurrent_runs);
         let processes = Processes::new()
             .map_err(|e| Error::Internal(format!("cannot create an eventfd: {e}")))?;
-        let inner = Arc::new(Inner {
+        let core = Arc::new(Core {
             limits: ConfigLimits {
                 max_runtime_ms: options.max_runtime_ms,
                 min_period_s: options.min_period_s,
@@ -172,33 +172,32 @@ impl Runtime {
                 .max(4),
         });
         if let Some(note) = descriptor_note {
-            inner.queue.push(Record::Diagnostic(note));
+            core.queue.push(Record::Diagnostic(note));
         }
         // gsp's threads start with asynchronous signals blocked, so a signal sent to the host
         // process always reaches one of the host's own threads.
         let _blocked = SignalsBlocked::new();
         // Results reach the runtime through a weak link: the runtime owns the I/O thread.
-        let link = Arc::downgrade(&inner);
-        inner
-            .processes
+        let link = Arc::downgrade(&core);
+        core.processes
             .run(
                 launcher,
-                Duration::from_millis(u64::from(inner.options.kill_grace_ms)),
-                inner.options.stderr_tail_bytes,
+                Duration::from_millis(u64::from(core.options.kill_grace_ms)),
+                core.options.stderr_tail_bytes,
                 Box::new(move |event| {
-                    if let Some(inner) = link.upgrade() {
-                        inner.on_event(event);
+                    if let Some(core) = link.upgrade() {
+                        core.on_event(event);
                     }
                 }),
             )
             .map_err(|e| Error::Internal(format!("cannot start the I/O thread: {e}")))?;
         let mut workers = Vec::new();
-        for i in 0..inner.options.worker_threads {
-            match start_worker(inner.clone(), i) {
+        for i in 0..core.options.worker_threads {
+            match start_worker(core.clone(), i) {
                 Ok(h) => workers.push(h),
                 Err(e) => {
                     let rt = Runtime {
-                        inner,
+                        core,
                         workers: Mutex::new(workers),
                     };
                     rt.shutdown();
@@ -209,7 +208,7 @@ impl Runtime {
             }
         }
         Ok(Runtime {
-            inner,
+            core,
             workers: Mutex::new(workers),
         })
     }
@@ -218,7 +217,7 @@ impl Runtime {
     /// reported by an internal diagnostic). Every call that changes the runtime then fails the
     /// same way, and ticks start nothing; drains still deliver what was queued.
     pub fn health(&self) -> Result<(), Error> {
-        match &*self.inner.broken.lock() {
+        match &*self.core.broken.lock() {
             Some(what) => Err(Error::Internal(what.clone())),
             None => Ok(()),
         }
@@ -228,7 +227,7 @@ impl Runtime {
     pub fn add_script(&self, command_line: &str) -> Result<ScriptId, Error> {
         self.health()?;
         let command = CommandLine::parse(command_line).map_err(Error::InvalidArgument)?;
-        let mut st = self.inner.state.lock();
+        let mut st = self.core.state.lock();
         let id = st.next_script_id;
         st.next_script_id += 1;
         st.scripts.insert(
@@ -239,7 +238,7 @@ impl Runtime {
                 cost: Costs::default(),
                 schedule: Schedule::new(),
                 config: None,
-                difference: DifferenceState::new(self.inner.options.max_difference_series),
+                difference: DifferenceState::new(self.core.options.max_difference_series),
                 status_lost_reported: false,
             },
         );
@@ -250,12 +249,12 @@ impl Runtime {
     /// Unregisters a script, killing its running process group. Its queued records stay queued.
     pub fn remove_script(&self, id: ScriptId) -> Result<(), Error> {
         self.health()?;
-        let mut st = self.inner.state.lock();
+        let mut st = self.core.state.lock();
         st.scripts.remove(&id).ok_or(Error::NotFound)?;
         for (&run, info) in st.runs.iter_mut().filter(|(_, i)| i.script_id == id) {
             info.cancelled = true;
             if info.sent {
-                self.inner.processes.cancel(run);
+                self.core.processes.cancel(run);
             }
         }
         Ok(())
@@ -264,7 +263,7 @@ impl Runtime {
     /// Runs configuration mode again at the next tick (the script changed).
     pub fn reconfigure(&self, id: ScriptId) -> Result<(), Error> {
         self.health()?;
-        let mut st = self.inner.state.lock();
+        let mut st = self.core.state.lock();
         st.scripts
             .get_mut(&id)
             .ok_or(Error::NotFound)?
@@ -279,7 +278,7 @@ impl Runtime {
     /// flight (nothing changes).
     pub fn run_now(&self, id: ScriptId) -> Result<bool, Error> {
         self.health()?;
-        let mut st = self.inner.state.lock();
+        let mut st = self.core.state.lock();
         let started = st
             .scripts
             .get_mut(&id)
@@ -298,9 +297,9 @@ impl Runtime {
         if self.health().is_err() {
             return;
         }
-        let inner = &*self.inner;
+        let core = &*self.core;
         let mut diags = Vec::new();
-        let mut st = inner.state.lock();
+        let mut st = core.state.lock();
         if st.shutting_down {
             return;
         }
@@ -364,14 +363,14 @@ impl Runtime {
                 Mode::Data => st.waiting.push_back(run),
             }
         }
-        inner.start_waiting(&mut st);
+        core.start_waiting(&mut st);
         drop(st);
-        inner.queue.push_all(diags);
+        core.queue.push_all(diags);
     }
 
     /// Where a script stands, for hosts that wait for runs to finish (e.g. `gsp run --once`).
     pub fn script_state(&self, id: ScriptId) -> Result<ScriptState, Error> {
-        let st = self.inner.state.lock();
+        let st = self.core.state.lock();
         let s = st.scripts.get(&id).ok_or(Error::NotFound)?;
         Ok(ScriptState {
             last_run: s.cost.last,
@@ -389,18 +388,18 @@ impl Runtime {
     pub fn wait(&self, timeout: Duration) -> usize {
         // Hold the shared state, not `self`: a C host may free the runtime while this thread
         // waits; shutdown closes the queue, which ends the wait.
-        let inner = Arc::clone(&self.inner);
-        inner.queue.wait(timeout)
+        let core = Arc::clone(&self.core);
+        core.queue.wait(timeout)
     }
 
     /// Wakes every thread blocked in [`Runtime::wait`].
     pub fn wake(&self) {
-        self.inner.queue.wake();
+        self.core.queue.wake();
     }
 
     /// Records pending now.
     pub fn pending(&self) -> usize {
-        self.inner.queue.len()
+        self.core.queue.len()
     }
 
     /// Calls `f` for up to `max` queued records (those pending when the call starts), in order per
@@ -408,23 +407,23 @@ impl Runtime {
     /// `drain`, which then returns [`Error::Busy`].
     pub fn drain(&self, max: usize, mut f: impl FnMut(&Record)) -> Result<usize, Error> {
         let me = thread_token();
-        let inner = &*self.inner;
-        if inner.drain_owner.load(Ordering::Acquire) == me {
+        let core = &*self.core;
+        if core.drain_owner.load(Ordering::Acquire) == me {
             return Err(Error::Busy);
         }
-        let _serial = inner.drain_lock.lock();
-        inner.drain_owner.store(me, Ordering::Release);
+        let _serial = core.drain_lock.lock();
+        core.drain_owner.store(me, Ordering::Release);
         struct Owner<'a>(&'a AtomicU64);
         impl Drop for Owner<'_> {
             fn drop(&mut self) {
                 self.0.store(0, Ordering::Release);
             }
         }
-        let _owner = Owner(&inner.drain_owner);
-        let limit = max.min(inner.queue.len());
+        let _owner = Owner(&core.drain_owner);
+        let limit = max.min(core.queue.len());
         let mut delivered = 0;
         while delivered < limit {
-            let batch = inner.queue.pop_batch((limit - delivered).min(256));
+            let batch = core.queue.pop_batch((limit - delivered).min(256));
             if batch.is_empty() {
                 break;
             }
@@ -438,25 +437,25 @@ impl Runtime {
 
     /// Whether the calling thread is inside this runtime's drain callback.
     pub fn in_drain_callback(&self) -> bool {
-        self.inner.drain_owner.load(Ordering::Acquire) == thread_token()
+        self.core.drain_owner.load(Ordering::Acquire) == thread_token()
     }
 
     /// Counters since creation.
     pub fn stats(&self) -> Stats {
-        let inner = &*self.inner;
-        let c = &inner.counters;
+        let core = &*self.core;
+        let c = &core.counters;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let st = inner.state.lock();
+        let st = core.state.lock();
         Stats {
-            runs_started: inner.processes.spawned(),
+            runs_started: core.processes.spawned(),
             runs_succeeded: get(&c.succeeded),
             runs_failed: get(&c.failed),
             runs_timed_out: get(&c.timed_out),
             runs_killed: get(&c.killed),
             lines_parsed: get(&c.lines_parsed),
             lines_rejected: get(&c.lines_rejected),
-            records_queued: inner.queue.queued_total(),
-            records_dropped: inner.queue.dropped_total(),
+            records_queued: core.queue.queued_total(),
+            records_dropped: core.queue.dropped_total(),
             runs_in_flight: st.in_flight,
             scripts: st.scripts.len() as u64,
         }
@@ -464,14 +463,14 @@ impl Runtime {
 
     /// Kills and reaps every running script and joins gsp's threads. Idempotent; also done on drop.
     pub fn shutdown(&self) {
-        self.inner.stopping.store(true, Ordering::Relaxed);
-        self.inner.state.lock().shutting_down = true;
-        self.inner.queue.close();
-        self.inner.jobs.close();
+        self.core.stopping.store(true, Ordering::Relaxed);
+        self.core.state.lock().shutting_down = true;
+        self.core.queue.close();
+        self.core.jobs.close();
         for w in std::mem::take(&mut *self.workers.lock()) {
             let _ = w.join();
         }
-        self.inner.processes.shutdown();
+        self.core.processes.shutdown();
     }
 }
 
@@ -481,7 +480,7 @@ impl Drop for Runtime {
     }
 }
 
-impl Inner {
+impl Core {
     /// Records an internal failure: later calls fail with it, and the host gets a diagnostic.
     fn fail(&self, what: String) {
         let mut broken = self.broken.lock();

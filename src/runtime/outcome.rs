@@ -12,7 +12,7 @@ use super::options::splay_offset_ms;
 use super::pool::Job;
 use super::schedule::Mode;
 use super::stats::{bump, RunCost};
-use super::{Inner, RunInfo, Script, State};
+use super::{Core, RunInfo, Script, State};
 use crate::diagnostic::{printable, shortened};
 use crate::diagnostic::{DiagnosticKind, Severity};
 use crate::process::{exec, Event, ExitStatus, RunEnd, RunResult, SpawnError};
@@ -102,7 +102,7 @@ const PUSH_CHUNK: usize = 4096;
 /// big run does not delay the others' I/O.
 const INLINE_PARSE_BYTES: usize = 64 * 1024;
 
-impl Inner {
+impl Core {
     /// Takes a result from the process layer (on its I/O thread): small output is turned into
     /// records here, which saves a hand-off; large output goes to a worker, so one big run does
     /// not delay the others' I/O.

@@ -8,23 +8,23 @@ use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::Inner;
+use super::Core;
 use crate::process::{panic_message, RunResult};
 
 /// Starts worker `i`: it serves jobs until the queue closes. A panic in a job is a bug in gsp:
 /// it is reported, and the worker goes on serving the other jobs.
-pub(crate) fn start_worker(inner: Arc<Inner>, i: usize) -> std::io::Result<JoinHandle<()>> {
+pub(crate) fn start_worker(core: Arc<Core>, i: usize) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(format!("gsp-worker-{i}"))
         .spawn(move || {
-            while let Some(job) = inner.jobs.pop() {
+            while let Some(job) = core.jobs.pop() {
                 let done = catch_unwind(AssertUnwindSafe(|| match job {
                     #[cfg(test)]
                     Job::Panic => panic!("injected by a test"),
-                    Job::Finish(result) => inner.finish_run(result),
+                    Job::Finish(result) => core.finish_run(result),
                 }));
                 if let Err(payload) = done {
-                    inner.fail(format!(
+                    core.fail(format!(
                         "a worker thread panicked: {}",
                         panic_message(&*payload)
                     ));
@@ -148,7 +148,7 @@ mod tests {
     fn a_panic_on_a_worker_is_reported_and_fails_later_calls() {
         let rt = Runtime::new(Options::default()).unwrap();
         assert!(rt.health().is_ok());
-        rt.inner.jobs.push(Job::Panic);
+        rt.core.jobs.push(Job::Panic);
         let found = drain_internal(&rt);
         assert_eq!(found.len(), 1);
         assert!(
@@ -170,7 +170,7 @@ mod tests {
             assert!(start.elapsed() < Duration::from_secs(20));
             std::thread::sleep(Duration::from_millis(10));
         }
-        rt.inner.processes.inject_panic();
+        rt.core.processes.inject_panic();
         let found = drain_internal(&rt);
         assert!(found[0].contains("I/O thread panicked"), "{}", found[0]);
         assert!(matches!(rt.run_now(id), Err(Error::Internal(_))));

@@ -15,7 +15,8 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::record::{Diagnostic, DiagnosticKind, Record, ScriptId, Severity};
 
-struct Inner {
+/// What the queue's lock guards.
+struct Held {
     /// Records in order, in the chunks they were pushed in: a push moves its vector in (no copy
     /// of the queue under the lock, however long it grows) and a drain takes from the front.
     chunks: VecDeque<std::vec::IntoIter<Record>>,
@@ -30,7 +31,7 @@ struct Inner {
 
 /// A bounded FIFO of records with a condition variable for waiting hosts.
 pub struct RecordQueue {
-    inner: Mutex<Inner>,
+    held: Mutex<Held>,
     ready: Condvar,
     capacity: usize,
     queued: AtomicU64,
@@ -41,7 +42,7 @@ impl RecordQueue {
     /// A queue holding at most `capacity` records (at least 1).
     pub fn new(capacity: usize) -> Self {
         RecordQueue {
-            inner: Mutex::new(Inner {
+            held: Mutex::new(Held {
                 chunks: VecDeque::new(),
                 len: 0,
                 dropped_unreported: BTreeMap::new(),
@@ -63,7 +64,7 @@ impl RecordQueue {
         if records.is_empty() {
             return;
         }
-        let mut inner = self.inner.lock();
+        let mut inner = self.held.lock();
         let room = self.capacity.saturating_sub(inner.len);
         let mut dropped = 0u64;
         if records.len() > room {
@@ -102,7 +103,7 @@ impl RecordQueue {
     /// Removes up to `max` records from the front. Reports earlier drops, one diagnostic per
     /// script that lost records, once there is room.
     pub fn pop_batch(&self, max: usize) -> Vec<Record> {
-        let mut inner = self.inner.lock();
+        let mut inner = self.held.lock();
         let n = max.min(inner.len);
         let mut batch: Vec<Record> = Vec::with_capacity(n);
         while batch.len() < n {
@@ -144,7 +145,7 @@ impl RecordQueue {
 
     /// Records waiting.
     pub fn len(&self) -> usize {
-        self.inner.lock().len
+        self.held.lock().len
     }
 
     /// Blocks until a record is waiting, the queue is closed, or `timeout` passes; returns the
@@ -152,7 +153,7 @@ impl RecordQueue {
     pub fn wait(&self, timeout: Duration) -> usize {
         // A timeout too large for the clock (e.g. Duration::MAX) waits without a deadline.
         let deadline = Instant::now().checked_add(timeout);
-        let mut inner = self.inner.lock();
+        let mut inner = self.held.lock();
         let wakes = inner.wakes;
         while inner.len == 0 && !inner.closed && inner.wakes == wakes {
             match deadline {
@@ -169,13 +170,13 @@ impl RecordQueue {
 
     /// Wakes every current waiter once.
     pub fn wake(&self) {
-        self.inner.lock().wakes += 1;
+        self.held.lock().wakes += 1;
         self.ready.notify_all();
     }
 
     /// Wakes every waiter for good (the runtime is shutting down).
     pub fn close(&self) {
-        self.inner.lock().closed = true;
+        self.held.lock().closed = true;
         self.ready.notify_all();
     }
 
