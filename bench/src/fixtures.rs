@@ -12,8 +12,8 @@ pub struct Bench {
     pub quick: bool,
     /// Repetitions of the workloads whose median is reported.
     pub reps: usize,
-    /// The repository's root (bench/floor.c, bench/naive_agent.py).
-    pub root: PathBuf,
+    /// The bench/ directory (floor.c, naive_agent.py).
+    pub bench_dir: PathBuf,
     dir: PathBuf,
     /// The C spawn floor.
     pub floor: PathBuf,
@@ -36,10 +36,11 @@ pub struct Bench {
 impl Bench {
     /// Writes the scripts and the data file into a fresh temporary directory.
     pub fn new(quick: bool) -> Bench {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        // The package's own directory since bench/ is a workspace member of its own.
+        let bench_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let dir = std::env::temp_dir().join(format!("gsp-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let floor = compile_floor(&root, &dir);
+        let floor = compile_floor(&bench_dir, &dir);
         let script = |name, body| write_script(&dir, name, body);
         let ten = script(
             "ten.sh",
@@ -70,7 +71,7 @@ impl Bench {
         Bench {
             quick,
             reps: if quick { 1 } else { 3 },
-            root,
+            bench_dir,
             floor,
             ten,
             sleep2,

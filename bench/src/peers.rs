@@ -12,13 +12,13 @@ use serde_json::{json, Value};
 use crate::probe::cpu_self;
 
 /// Compiles bench/floor.c (posix_spawn, read, waitpid) into `dir` with $CC; returns its path.
-pub fn compile_floor(root: &Path, dir: &Path) -> PathBuf {
+pub fn compile_floor(bench_dir: &Path, dir: &Path) -> PathBuf {
     let floor = dir.join("floor");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
         .args(["-O2", "-o"])
         .arg(&floor)
-        .arg(root.join("bench/floor.c"))
+        .arg(bench_dir.join("floor.c"))
         .status()
         .expect("a C compiler");
     assert!(status.success(), "cannot compile bench/floor.c");

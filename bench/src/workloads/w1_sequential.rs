@@ -40,7 +40,7 @@ pub fn run(b: &Bench, table: &mut Table) {
         fl.push(run_json(Command::new(&b.floor).arg(&runs).arg(&b.ten)));
         py.push(run_json(
             Command::new("python3")
-                .arg(b.root.join("bench/naive_agent.py"))
+                .arg(b.bench_dir.join("naive_agent.py"))
                 .arg(&runs)
                 .arg(&b.ten),
         ));
