@@ -10,7 +10,7 @@ import (
 	"runtime/cgo"
 )
 
-// gspGoRecord is the gsp_record_fn (through gsp_go_record in gsp.go) for every drain. It only
+// gspGoRecord is the gsp_record_fn (through gsp_go_record in drain.go) for every drain. It only
 // copies the record into the drainState the handle names: user code never runs inside a C
 // callback, and no panic may unwind through C frames, so one is recovered and reported by
 // fill after gsp_drain returns.

@@ -314,14 +314,14 @@ def test_exception_inside_the_drain_callback(
     rt: gsp.Runtime, clock: Clock, monkeypatch: pytest.MonkeyPatch, exc_type: type[BaseException]
 ) -> None:
     """An exception while copying a record never unwinds through C: drain() raises it after."""
-    import gsp.runtime as runtime_module
+    import gsp._drain as drain_module
 
     rt.add_script(script("metrics.sh"))
     deadline = time.monotonic() + 30
     while rt.stats().records_queued < 4 and time.monotonic() < deadline:
         clock.tick(rt)
         time.sleep(0.1)
-    real = runtime_module._convert
+    real = drain_module._convert
     calls = [0]
 
     def failing(record: object) -> gsp.Record:
@@ -330,7 +330,7 @@ def test_exception_inside_the_drain_callback(
             raise exc_type("conversion failed")
         return real(record)
 
-    monkeypatch.setattr(runtime_module, "_convert", failing)
+    monkeypatch.setattr(drain_module, "_convert", failing)
     with pytest.raises(exc_type, match="conversion failed"):
         rt.drain()
     assert calls[0] == 4  # gsp_drain went on to the end; the other three were copied

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import ctypes
-import itertools
 import math
 import os
 import threading
@@ -12,240 +11,22 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from ctypes import POINTER, byref, c_char_p, c_size_t, c_uint64, c_void_p
+from contextlib import contextmanager
+from ctypes import byref, c_size_t, c_uint64, c_void_p
 from types import TracebackType
-from typing import Any
 
-from ._enum import (
-    Calctype,
-    Datatype,
-    DiagnosticKind,
-    EnvMode,
-    RecordKind,
-    Scope,
-    Severity,
-    Status,
-)
-from ._ffi import RECORD_FN, COptions, CScriptStats, CStats
+from . import _drain
+from ._enum import EnvMode, Status
+from ._ffi import CScriptStats, CStats
 from ._loader import Library, load_library
-from .errors import (
-    ClosedError,
-    GspError,
-    InvalidArgumentError,
-    LibraryError,
-    NotFoundError,
-    status_error,
-)
-from .records import (
-    SCRIPT_STATS_FIELDS,
-    STATS_FIELDS,
-    AttributeDef,
-    Diagnostic,
-    Dimension,
-    DimensionDef,
-    Event,
-    EventDef,
-    MetricDef,
-    MetricSample,
-    Record,
-    ScriptConfig,
-    ScriptStats,
-    Stats,
-)
-
-_U32_MAX = 2**32 - 1
-_U64_MAX = 2**64 - 1
-_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+from ._options import I64_MAX, I64_MIN, U64_MAX, c_options, c_string, int_arg, invalid
+from .errors import ClosedError, GspError, NotFoundError, status_error
+from .records import SCRIPT_STATS_FIELDS, STATS_FIELDS, Record, ScriptStats, Stats
 
 # gsp_wait cannot be interrupted, and gsp_runtime_free must not race it; waiting in slices
 # lets close() (and Ctrl-C) take effect within a slice.
 _WAIT_SLICE_S = 0.1
 
-# Integer options of Runtime() -> the range their gsp_options field holds (libgsp checks the
-# values that make sense, such as nice in -20..19).
-_OPTION_RANGE = {
-    **dict.fromkeys(
-        (
-            "worker_threads",
-            "max_concurrent_runs",
-            "stderr_tail_bytes",
-            "queue_capacity",
-            "config_timeout_ms",
-            "max_runtime_ms",
-            "min_period_s",
-            "kill_grace_ms",
-            "env_mode",
-            "refuse_root",
-            "splay",
-        ),
-        (0, _U32_MAX),
-    ),
-    **dict.fromkeys(
-        (
-            "max_stdout_bytes",
-            "rlimit_cpu_s",
-            "rlimit_as_bytes",
-            "rlimit_nofile",
-            "rlimit_nproc",
-            "max_difference_series",
-        ),
-        (0, _U64_MAX),
-    ),
-    "nice": (-(2**31), 2**31 - 1),
-}
-
-
-def _invalid(function: str, message: str) -> InvalidArgumentError:
-    return InvalidArgumentError(Status.INVALID_ARGUMENT, function, message)
-
-
-def _int_arg(value: object, name: str) -> int:
-    # bool is an int, but True as a thread count is a bug, not a request.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    return value
-
-
-def _string_array(items: list[bytes], keep: list[object]) -> Any:
-    """A NULL-terminated char *[] for a gsp_options field; ``keep`` holds it alive."""
-    array = (c_char_p * (len(items) + 1))(*items, None)
-    keep.append(array)
-    return ctypes.cast(array, POINTER(c_char_p))
-
-
-def _c_string(value: object, function: str, name: str) -> bytes:
-    """UTF-8 bytes for a C string; ctypes would silently cut at a NUL, so refuse one."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if "\0" in value:
-        raise _invalid(function, f"{name} contains a NUL character")
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise _invalid(function, f"{name} is not encodable as UTF-8: {e}") from None
-
-
-# --- copying records out of C --------------------------------------------------------------
-
-
-def _text(raw: bytes | None) -> str:
-    return "" if raw is None else raw.decode("utf-8", "replace")
-
-
-def _items(ptr: Any, count: int) -> Iterable[Any]:
-    # A NULL array comes with count 0; never index it.
-    return (ptr[i] for i in range(count)) if count and ptr else ()
-
-
-def _convert(r: Any) -> Record:
-    """Copies a gsp_record (valid only during the callback) into a Python record."""
-    kind, sid = r.kind, r.script_id
-    if kind == RecordKind.METRIC and r.metric:
-        m = r.metric.contents
-        return MetricSample(
-            script_id=sid,
-            metric_id=m.metric_id,
-            name=_text(m.name),
-            time_ms=m.time_ms,
-            value=m.value,
-            dimensions=tuple(
-                Dimension(d.id, _text(d.name), _text(d.value))
-                for d in _items(m.dimensions, m.dimension_count)
-            ),
-        )
-    if kind == RecordKind.EVENT and r.event:
-        e = r.event.contents
-        return Event(
-            script_id=sid,
-            event_id=e.event_id,
-            name=_text(e.name),
-            start_s=e.start_s,
-            end_s=e.end_s,
-            message=_text(e.message),
-            attributes_json=_text(e.attributes_json) or "{}",
-            scope=Scope(e.scope),
-        )
-    if kind == RecordKind.DIAGNOSTIC and r.diagnostic:
-        d = r.diagnostic.contents
-        return Diagnostic(
-            script_id=sid,
-            severity=Severity(d.severity),
-            kind=DiagnosticKind(d.kind),
-            exit_code=None if d.exit_code == -1 else d.exit_code,
-            signal=d.signal or None,
-            line=d.line or None,
-            message=_text(d.message),
-        )
-    if kind == RecordKind.CONFIG and r.config:
-        c = r.config.contents
-        return ScriptConfig(
-            script_id=sid,
-            period_s=c.period_s,
-            max_runtime_ms=c.max_runtime_ms,
-            metrics=tuple(
-                MetricDef(
-                    id=m.id,
-                    name=_text(m.name),
-                    description=_text(m.description),
-                    groups=_text(m.groups),
-                    unit=_text(m.unit),
-                    tags=_text(m.tags),
-                    datatype=Datatype(m.datatype),
-                    calctype=Calctype(m.calctype),
-                    datatype_name=_text(m.datatype_name),
-                    dimensions=tuple(
-                        DimensionDef(d.id, _text(d.name))
-                        for d in _items(m.dimensions, m.dimension_count)
-                    ),
-                )
-                for m in _items(c.metrics, c.metric_count)
-            ),
-            events=tuple(
-                EventDef(
-                    id=e.id,
-                    name=_text(e.name),
-                    description=_text(e.description),
-                    attributes=tuple(
-                        AttributeDef(_text(a.name), _text(a.type_name), _text(a.unit))
-                        for a in _items(e.attributes, e.attribute_count)
-                    ),
-                )
-                for e in _items(c.events, c.event_count)
-            ),
-            json=_text(c.json),
-        )
-    raise GspError(f"record of unknown kind {kind} for script {sid} (is libgsp newer?)")
-
-
-class _Sink:
-    """Where one gsp_drain() call's records go."""
-
-    __slots__ = ("records", "error")
-
-    def __init__(self) -> None:
-        self.records: list[Record] = []
-        self.error: BaseException | None = None
-
-
-# One callback for every runtime: user_data picks the sink, so the callback holds no reference
-# to a runtime (no cycle keeps a runtime, and its scripts, alive).
-_sinks: dict[int, _Sink] = {}
-_sink_ids = itertools.count(1)
-
-
-def _on_record(user_data: int | None, record: Any) -> None:
-    # Runs inside gsp_drain(): an exception must not reach C, so it is kept and drain() raises
-    # it once gsp_drain() has returned. Later records are still copied, so none is lost.
-    sink = None
-    try:
-        sink = _sinks[user_data or 0]
-        sink.records.append(_convert(record.contents))
-    except BaseException as e:
-        if sink is not None and sink.error is None:
-            sink.error = e
-
-
-_CALLBACK = RECORD_FN(_on_record)
 
 # Runtimes still open at exit are closed before the interpreter tears modules down, so their
 # scripts are killed and reaped even when a reference cycle would keep a runtime alive.
@@ -261,14 +42,10 @@ def _close_all() -> None:
             pass
 
 
-def _default_options(lib: Library) -> COptions:
-    # gsp writes at most sizeof(COptions) bytes and sets struct_size, so a library built from a
-    # newer header keeps its own defaults for the fields this binding does not know.
-    opts = COptions()
-    status = lib.cdll.gsp_options_init(ctypes.byref(opts), ctypes.sizeof(COptions))
-    if status != Status.OK:
-        raise status_error(status, "gsp_options_init", lib.failure_text(status))
-    return opts
+def _check_script_id(function: str, script_id: object) -> None:
+    # No script has an id C cannot hold; ctypes would wrap it into one that may exist.
+    if not 0 <= int_arg(script_id, "script_id") <= U64_MAX:
+        raise NotFoundError(Status.NOT_FOUND, function, "no script with that id", str(script_id))
 
 
 class Runtime:
@@ -320,12 +97,9 @@ class Runtime:
         # Records taken from C but not yet handed out (an iteration stopped by an exception,
         # or a drain whose callback failed); the next drain()/records() returns them first.
         self._backlog: deque[Record] = deque()
-        self._callback = _CALLBACK  # the ctypes callback must outlive every gsp_drain()
         self._lib: Library = load_library()
-        cdll = self._lib.cdll
 
-        opts = _default_options(self._lib)
-        given = {
+        given: dict[str, int | None] = {
             "worker_threads": worker_threads,
             "max_concurrent_runs": max_concurrent_runs,
             "max_stdout_bytes": max_stdout_bytes,
@@ -348,43 +122,17 @@ class Runtime:
         for flag, on in (("refuse_root", refuse_root), ("splay", splay)):
             if on is not None:
                 given[flag] = int(bool(on))
-        for name, value in given.items():
-            if value is None:
-                continue
-            low, high = _OPTION_RANGE[name]
-            # ctypes wraps out-of-range integers silently; check before it can.
-            if not low <= _int_arg(value, name) <= high:
-                raise _invalid("gsp.Runtime", f"{name}={value} is out of range")
-            setattr(opts, name, int(value))
-
-        # ctypes keeps what a c_char_p field points to alive with the struct; the arrays of
-        # pointers are kept here until gsp_runtime_new() has copied them.
-        keep: list[object] = []
         strings = {
             "working_dir": None if working_dir is None else os.fspath(working_dir),
             "cgroup_dir": None if cgroup_dir is None else os.fspath(cgroup_dir),
             "run_as_user": None if run_as_user is None else str(run_as_user),
             "run_as_group": None if run_as_group is None else str(run_as_group),
         }
-        for name, text in strings.items():
-            if text is not None:
-                setattr(opts, name, _c_string(text, "gsp.Runtime", name))
-        if extra_env:
-            entries = []
-            for key, text in extra_env.items():
-                k = _c_string(key, "gsp.Runtime", "extra_env name")
-                if not k or b"=" in k:
-                    raise _invalid("gsp.Runtime", f"extra_env name {key!r} is empty or has '='")
-                entries.append(k + b"=" + _c_string(text, "gsp.Runtime", f"extra_env[{key!r}]"))
-            opts.extra_env = _string_array(entries, keep)
-        if env_allow is not None:
-            if isinstance(env_allow, str):
-                raise TypeError("env_allow must be an iterable of names, not a str")
-            names = [_c_string(n, "gsp.Runtime", "env_allow name") for n in env_allow]
-            opts.env_allow = _string_array(names, keep)
-
+        # What opts points to is kept alive here until gsp_runtime_new() has copied it.
+        keep: list[object] = []
+        opts = c_options(self._lib, given, strings, extra_env, env_allow, keep)
         out = c_void_p()
-        self._check(cdll.gsp_runtime_new(byref(opts), byref(out)), "gsp_runtime_new")
+        self._check(self._lib.cdll.gsp_runtime_new(byref(opts), byref(out)), "gsp_runtime_new")
         del keep
         self._handle = out.value
         _live.add(self)
@@ -412,6 +160,15 @@ class Runtime:
             if self._closing and not self._calls:
                 self._cond.notify_all()
 
+    @contextmanager
+    def _using(self) -> Iterator[int]:
+        """The handle for one C call, between _enter() and _exit()."""
+        handle = self._enter()
+        try:
+            yield handle
+        finally:
+            self._exit()
+
     def _check(self, status: int, function: str, context: str = "") -> None:
         if status != Status.OK:
             raise status_error(status, function, self._lib.failure_text(status), context)
@@ -424,26 +181,17 @@ class Runtime:
         Its configuration runs at the next tick(). Returns the script's id (never reused).
         InvalidArgumentError for an unclosed quote, an empty line or a NUL character.
         """
-        raw = _c_string(command_line, "gsp_script_add", "command_line")
+        raw = c_string(command_line, "gsp_script_add", "command_line")
         script_id = c_uint64()
-        handle = self._enter()
-        try:
+        with self._using() as handle:
             status = self._lib.cdll.gsp_script_add(handle, raw, byref(script_id))
-        finally:
-            self._exit()
         self._check(status, "gsp_script_add", repr(command_line))
         return script_id.value
 
     def _script_call(self, function: str, script_id: int) -> None:
-        if not 0 <= _int_arg(script_id, "script_id") <= _U64_MAX:
-            raise NotFoundError(
-                Status.NOT_FOUND, function, "no script with that id", str(script_id)
-            )
-        handle = self._enter()
-        try:
+        _check_script_id(function, script_id)
+        with self._using() as handle:
             status = getattr(self._lib.cdll, function)(handle, script_id)
-        finally:
-            self._exit()
         self._check(status, function, str(script_id))
 
     def remove_script(self, script_id: int) -> None:
@@ -465,16 +213,10 @@ class Runtime:
         """
         function = "gsp_script_run_now"
         self._lib.require(function)
-        if not 0 <= _int_arg(script_id, "script_id") <= _U64_MAX:
-            raise NotFoundError(
-                Status.NOT_FOUND, function, "no script with that id", str(script_id)
-            )
+        _check_script_id(function, script_id)
         scheduled = ctypes.c_uint32()
-        handle = self._enter()
-        try:
+        with self._using() as handle:
             status = self._lib.cdll.gsp_script_run_now(handle, script_id, byref(scheduled))
-        finally:
-            self._exit()
         self._check(status, function, str(script_id))
         return bool(scheduled.value)
 
@@ -485,14 +227,11 @@ class Runtime:
 
         Never blocks on a script. Call it regularly, e.g. once a second.
         """
-        now = time.time_ns() // 1_000_000 if now_ms is None else _int_arg(now_ms, "now_ms")
-        if not _I64_MIN <= now <= _I64_MAX:
-            raise _invalid("gsp_tick", f"now_ms={now} does not fit in 64 bits")
-        handle = self._enter()
-        try:
+        now = time.time_ns() // 1_000_000 if now_ms is None else int_arg(now_ms, "now_ms")
+        if not I64_MIN <= now <= I64_MAX:
+            raise invalid("gsp_tick", f"now_ms={now} does not fit in 64 bits")
+        with self._using() as handle:
             status = self._lib.cdll.gsp_tick(handle, now)
-        finally:
-            self._exit()
         self._check(status, "gsp_tick")
 
     def wait(self, timeout_s: float) -> int:
@@ -503,18 +242,15 @@ class Runtime:
         if not isinstance(timeout_s, (int, float)) or isinstance(timeout_s, bool):
             raise TypeError(f"timeout_s must be a number, not {type(timeout_s).__name__}")
         if not timeout_s >= 0:  # also refuses NaN
-            raise _invalid("gsp_wait", f"timeout_s={timeout_s} is negative")
+            raise invalid("gsp_wait", f"timeout_s={timeout_s} is negative")
         deadline = time.monotonic() + timeout_s
         pending = c_size_t()
         while True:
             backlog = len(self._backlog)
             left = 0.0 if backlog else max(0.0, deadline - time.monotonic())
             slice_ms = math.ceil(min(left, _WAIT_SLICE_S) * 1000)
-            handle = self._enter()
-            try:
+            with self._using() as handle:
                 status = self._lib.cdll.gsp_wait(handle, slice_ms, byref(pending))
-            finally:
-                self._exit()
             self._check(status, "gsp_wait")
             n = pending.value + backlog
             if n or time.monotonic() >= deadline:
@@ -522,13 +258,8 @@ class Runtime:
 
     def _drain_c(self, handle: int, max_records: int) -> list[Record]:
         """One gsp_drain() (0 = all pending); a callback failure is raised after it returns."""
-        sink = _Sink()
-        key = next(_sink_ids)
-        _sinks[key] = sink
-        try:
-            status = self._lib.cdll.gsp_drain(handle, self._callback, key, max_records, None)
-        finally:
-            del _sinks[key]
+        with _drain.sink() as (key, sink):
+            status = self._lib.cdll.gsp_drain(handle, _drain.CALLBACK, key, max_records, None)
         error = sink.error
         if error is not None:
             sink.error = None  # no cycle through the traceback
@@ -549,10 +280,9 @@ class Runtime:
         Never blocks on scripts. If copying a record failed, that exception is raised and the
         other records stay pending for the next call.
         """
-        if max_records is not None and _int_arg(max_records, "max_records") < 1:
-            raise _invalid("gsp_drain", f"max_records={max_records} must be None or >= 1")
-        handle = self._enter()
-        try:
+        if max_records is not None and int_arg(max_records, "max_records") < 1:
+            raise invalid("gsp_drain", f"max_records={max_records} must be None or >= 1")
+        with self._using() as handle:
             out = self._take_backlog(max_records)
             if max_records is None or len(out) < max_records:
                 try:
@@ -564,8 +294,6 @@ class Runtime:
                         self._backlog.extendleft(reversed(out))
                     raise
             return out
-        finally:
-            self._exit()
 
     def records(self, batch_size: int = 256) -> Iterator[Record]:
         """Yields pending records one by one until none is pending; never blocks on scripts.
@@ -573,17 +301,14 @@ class Runtime:
         Drains ``batch_size`` at a time. If the loop body raises, the records not yet yielded
         stay pending for the next drain()/records().
         """
-        if _int_arg(batch_size, "batch_size") < 1:
-            raise _invalid("gsp_drain", f"batch_size={batch_size} must be >= 1")
+        if int_arg(batch_size, "batch_size") < 1:
+            raise invalid("gsp_drain", f"batch_size={batch_size} must be >= 1")
         while True:
             with self._backlog_lock:
                 record = self._backlog.popleft() if self._backlog else None
             if record is None:
-                handle = self._enter()
-                try:
+                with self._using() as handle:
                     fresh = self._drain_c(handle, batch_size)
-                finally:
-                    self._exit()
                 if not fresh:
                     return
                 with self._backlog_lock:
@@ -599,11 +324,8 @@ class Runtime:
         """The runtime's counters."""
         out = CStats()
         out.struct_size = ctypes.sizeof(CStats)
-        handle = self._enter()
-        try:
+        with self._using() as handle:
             status = self._lib.cdll.gsp_stats_get(handle, byref(out))
-        finally:
-            self._exit()
         self._check(status, "gsp_stats_get")
         return Stats(**{name: getattr(out, name) for name in STATS_FIELDS})
 
@@ -611,17 +333,11 @@ class Runtime:
         """One script's progress and cost (NotFoundError if unknown)."""
         function = "gsp_script_stats_get"
         self._lib.require(function)
-        if not 0 <= _int_arg(script_id, "script_id") <= _U64_MAX:
-            raise NotFoundError(
-                Status.NOT_FOUND, function, "no script with that id", str(script_id)
-            )
+        _check_script_id(function, script_id)
         out = CScriptStats()
         out.struct_size = ctypes.sizeof(CScriptStats)
-        handle = self._enter()
-        try:
+        with self._using() as handle:
             status = self._lib.cdll.gsp_script_stats_get(handle, script_id, byref(out))
-        finally:
-            self._exit()
         self._check(status, function, str(script_id))
         values = {name: getattr(out, name) for name in SCRIPT_STATS_FIELDS}
         values["running"] = bool(out.running)
