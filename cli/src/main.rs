@@ -10,6 +10,7 @@ mod names;
 mod prom;
 mod run;
 mod slot;
+mod textfile;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

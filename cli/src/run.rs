@@ -13,6 +13,7 @@ use crate::collectd;
 use crate::influx::{self, Measurements};
 use crate::prom::{self, Names, ScriptView, Snapshot};
 use crate::slot::{Finished, Pacing, Slot};
+use crate::textfile;
 use crate::{now_ms, stop_requested, Format};
 
 /// How long the loop sleeps when nothing happened.
@@ -346,7 +347,7 @@ struct Output {
 
 impl Output {
     fn new(settings: &Settings, commands: &[String]) -> Output {
-        let stems = prom::textfile_stems(commands);
+        let stems = textfile::textfile_stems(commands);
         Output {
             stdout: settings.stdout,
             execd: settings.execd,
@@ -500,7 +501,7 @@ impl Output {
                 snapshot,
             }],
         );
-        let result = prom::write_textfile(dir, &s.stem, &body);
+        let result = textfile::write_textfile(dir, &s.stem, &body);
         let s = &mut self.scripts[i];
         match result {
             Ok(()) => {
