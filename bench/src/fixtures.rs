@@ -1,10 +1,10 @@
 //! What the workloads run: the test scripts and the W3/W6 data file, written into a temporary
-//! directory, and the compiled C floor.
+//! directory, and the compiled C programs (the spawn floor, W3's bare reader and C host).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::peers::compile_floor;
+use crate::peers::{compile_c, compile_c_host};
 
 /// One benchmark session: its size and the files its workloads run.
 pub struct Bench {
@@ -17,6 +17,10 @@ pub struct Bench {
     dir: PathBuf,
     /// The C spawn floor.
     pub floor: PathBuf,
+    /// W3's floor: a bare C reader parsing the lines in place (bench/bare_reader.c).
+    pub bare_reader: PathBuf,
+    /// W3's C host over libgsp (bench/w3_host.c).
+    pub c_host: PathBuf,
     /// Prints 10 metric lines.
     pub ten: String,
     /// Sleeps 2 s, then prints a metric.
@@ -40,7 +44,9 @@ impl Bench {
         let bench_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let dir = std::env::temp_dir().join(format!("gsp-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let floor = compile_floor(&bench_dir, &dir);
+        let floor = compile_c(&bench_dir, &dir, "floor", &[]);
+        let bare_reader = compile_c(&bench_dir, &dir, "bare_reader", &[]);
+        let c_host = compile_c_host(&bench_dir, &dir);
         let script = |name, body| write_script(&dir, name, body);
         let ten = script(
             "ten.sh",
@@ -73,6 +79,8 @@ impl Bench {
             reps: if quick { 1 } else { 3 },
             bench_dir,
             floor,
+            bare_reader,
+            c_host,
             ten,
             sleep2,
             cat,

@@ -11,18 +11,46 @@ use serde_json::{json, Value};
 
 use crate::probe::cpu_self;
 
-/// Compiles bench/floor.c (posix_spawn, read, waitpid) into `dir` with $CC; returns its path.
-pub fn compile_floor(bench_dir: &Path, dir: &Path) -> PathBuf {
-    let floor = dir.join("floor");
+/// Compiles bench/`name`.c into `dir` with $CC (and `extra` arguments); returns its path.
+pub fn compile_c(bench_dir: &Path, dir: &Path, name: &str, extra: &[String]) -> PathBuf {
+    let exe = dir.join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
-        .args(["-O2", "-o"])
-        .arg(&floor)
-        .arg(bench_dir.join("floor.c"))
+        .args(["-O2", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-o"])
+        .arg(&exe)
+        .arg(bench_dir.join(format!("{name}.c")))
+        .args(extra)
         .status()
         .expect("a C compiler");
-    assert!(status.success(), "cannot compile bench/floor.c");
-    floor
+    assert!(status.success(), "cannot compile bench/{name}.c");
+    exe
+}
+
+/// Builds libgsp (release) and compiles bench/w3_host.c against it and include/gsp.h; the
+/// library's soname link lives in `dir`, which is the program's rpath.
+pub fn compile_c_host(bench_dir: &Path, dir: &Path) -> PathBuf {
+    let root = bench_dir.parent().expect("bench/ is in the workspace");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-q", "-p", "gsp-capi"])
+        .current_dir(root)
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "cannot build libgsp");
+    let lib = root.join("target/release/libgsp.so");
+    let link = dir.join("libgsp.so.0");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&lib, &link).unwrap();
+    compile_c(
+        bench_dir,
+        dir,
+        "w3_host",
+        &[
+            format!("-I{}", root.join("include").display()),
+            link.display().to_string(),
+            format!("-Wl,-rpath,{}", dir.display()),
+        ],
+    )
 }
 
 /// W1's Rust peer: `n` runs of `script -d` with `Command::output`, counting the values printed.
