@@ -1,5 +1,10 @@
 //! Lends a [`Record`] to C: builds the C view and its strings, calls back, then frees them.
+//!
+//! Metric records, the bulk of the traffic, cost no allocation: their strings are copied into
+//! one buffer of this thread's, NUL-terminated, and their dimensions into an array of its own,
+//! both reused record after record. The rarer kinds own their strings.
 
+use std::cell::Cell;
 use std::ffi::{c_char, CString};
 use std::ptr;
 
@@ -20,6 +25,70 @@ impl Strings {
         self.0.push(c);
         self.0.last().expect("just pushed").as_ptr()
     }
+}
+
+/// The buffers a metric record is lent from, kept per thread between records.
+#[derive(Default)]
+struct MetricScratch {
+    text: Vec<u8>,
+    offsets: Vec<usize>,
+    dims: Vec<gsp_dimension>,
+}
+
+thread_local! {
+    /// Taken while in use: a callback that drains another runtime on this thread gets its own.
+    static METRIC_SCRATCH: Cell<MetricScratch> = Cell::new(MetricScratch::default());
+}
+
+/// Appends `s` NUL-terminated (an interior NUL shows as U+FFFD, as in every C string of the
+/// ABI) and notes its offset.
+fn push_c_str(text: &mut Vec<u8>, offsets: &mut Vec<usize>, s: &str) {
+    offsets.push(text.len());
+    if s.as_bytes().contains(&0) {
+        text.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+    } else {
+        text.extend_from_slice(s.as_bytes());
+    }
+    text.push(0);
+}
+
+/// Lends a metric record from this thread's scratch buffers.
+fn lend_metric(m: &gsp::MetricRecord, f: impl FnOnce(&gsp_record)) {
+    let mut scratch = METRIC_SCRATCH.take();
+    let MetricScratch {
+        text,
+        offsets,
+        dims,
+    } = &mut scratch;
+    text.clear();
+    offsets.clear();
+    dims.clear();
+    push_c_str(text, offsets, &m.metric_name);
+    for d in &m.dimensions {
+        push_c_str(text, offsets, &d.name);
+        push_c_str(text, offsets, &d.value);
+    }
+    // Pointers only now: the buffer may have moved while it grew.
+    // SAFETY: every offset is within `text`, which is not changed until the callback returns.
+    let at = |i: usize| unsafe { text.as_ptr().add(offsets[i]).cast::<c_char>() };
+    dims.extend(m.dimensions.iter().enumerate().map(|(i, d)| gsp_dimension {
+        id: d.id,
+        name: at(1 + 2 * i),
+        value: at(2 + 2 * i),
+    }));
+    let metric = gsp_metric {
+        metric_id: m.metric_id,
+        time_ms: m.time_ms,
+        value: m.value,
+        name: at(0),
+        dimensions: array(dims),
+        dimension_count: dims.len(),
+    };
+    f(&gsp_record {
+        metric: &metric,
+        ..empty_record(gsp_record_kind::GSP_RECORD_METRIC, m.script_id)
+    });
+    METRIC_SCRATCH.set(scratch);
 }
 
 /// An array for C: NULL when empty. `Vec::as_ptr()` of an empty vector is a dangling, aligned
@@ -120,29 +189,7 @@ pub(crate) fn lend(record: &Record, f: impl FnOnce(&gsp_record)) {
                 ..empty_record(gsp_record_kind::GSP_RECORD_CONFIG, c.script_id)
             });
         }
-        Record::Metric(m) => {
-            let dims: Vec<gsp_dimension> = m
-                .dimensions
-                .iter()
-                .map(|d| gsp_dimension {
-                    id: d.id,
-                    name: s.add(&d.name),
-                    value: s.add(&d.value),
-                })
-                .collect();
-            let metric = gsp_metric {
-                metric_id: m.metric_id,
-                time_ms: m.time_ms,
-                value: m.value,
-                name: s.add(&m.metric_name),
-                dimensions: array(&dims),
-                dimension_count: dims.len(),
-            };
-            f(&gsp_record {
-                metric: &metric,
-                ..empty_record(gsp_record_kind::GSP_RECORD_METRIC, m.script_id)
-            });
-        }
+        Record::Metric(m) => lend_metric(m, f),
         Record::Event(e) => {
             let event = gsp_event {
                 event_id: e.event_id,
