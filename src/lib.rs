@@ -15,19 +15,20 @@
 
 pub mod abi;
 mod diagnostic;
+mod dimensions;
 mod process;
 pub mod protocol;
 mod record;
 mod runtime;
 
 pub use diagnostic::{printable, shortened, DiagnosticKind, Severity};
+pub use dimensions::{Dimension, Dimensions};
 pub use process::{EnvMode, ResourceLimits};
 pub use protocol::config::{
     AttributeDef, Calctype, Datatype, DimensionDef, EventDef, MetricDef, ScriptConfig,
 };
 pub use record::{
-    ConfigRecord, Diagnostic, Dimension, EventRecord, MetricRecord, Record, Scope, ScriptId,
-    MAX_MESSAGE_BYTES,
+    ConfigRecord, Diagnostic, EventRecord, MetricRecord, Record, Scope, ScriptId, MAX_MESSAGE_BYTES,
 };
 pub use runtime::{
     splay_offset_ms, CommandLine, Error, Mode, Options, RunCost, Runtime, ScriptState, Stats,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::abi::abi_enum;
 pub use crate::diagnostic::{DiagnosticKind, Severity};
+use crate::dimensions::Dimensions;
 use crate::protocol::config::ScriptConfig;
 
 /// Identifies a registered script. Ids start at 1 and are never reused by a runtime;
@@ -44,17 +45,6 @@ pub struct ConfigRecord {
     pub config: Arc<ScriptConfig>,
 }
 
-/// A dimension value on a metric sample.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Dimension {
-    /// The dimension id as printed by the script.
-    pub id: i64,
-    /// The name the configuration declared for this id (shared with the configuration).
-    pub name: Arc<str>,
-    /// The value, exactly as printed (never unescaped).
-    pub value: String,
-}
-
 /// One metric value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricRecord {
@@ -68,8 +58,8 @@ pub struct MetricRecord {
     pub time_ms: i64,
     /// The value after calctype (a difference for `Difference` metrics).
     pub value: f64,
-    /// Dimension values, in the order the line gave them.
-    pub dimensions: Vec<Dimension>,
+    /// Dimension values, in the order the line gave them (views into the run's output).
+    pub dimensions: Dimensions,
 }
 
 abi_enum! {
@@ -176,7 +166,7 @@ impl Record {
                 "name": &*m.metric_name,
                 "time_ms": m.time_ms,
                 "value": m.value,
-                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": &*d.name, "value": d.value})).collect::<Vec<_>>(),
+                "dimensions": m.dimensions.iter().map(|d| json!({"id": d.id, "name": d.name, "value": d.value})).collect::<Vec<_>>(),
             }),
             Record::Event(e) => json!({
                 "type": "event",

@@ -15,6 +15,7 @@ struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 static TOTAL: AtomicUsize = AtomicUsize::new(0);
+static CALLS: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator; only counts.
 unsafe impl GlobalAlloc for Counting {
@@ -22,6 +23,7 @@ unsafe impl GlobalAlloc for Counting {
         let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(live, Ordering::Relaxed);
         TOTAL.fetch_add(layout.size(), Ordering::Relaxed);
+        CALLS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract.
         unsafe { System.alloc(layout) }
     }
@@ -153,5 +155,40 @@ fn parsing_allocates_linearly_in_the_input() {
         |b| {
             let _ = CommandLine::parse(std::str::from_utf8(b).unwrap());
         },
+    );
+}
+
+/// A data run's samples cost allocations per run, not per line: the output becomes their text
+/// (values NUL-terminated in place), so 100 times the lines take about as many allocations.
+#[test]
+fn a_runs_samples_cost_allocations_per_run_not_per_line() {
+    let _serial = SERIAL.lock().unwrap();
+    let config = parse_config(
+        br#"{"maxruntime":1,"metrics":[{"id":1,"dimensions":[{"id":1,"name":"if"},{"id":2,"name":"dir"}]}]}"#,
+        ConfigLimits::default(),
+    )
+    .unwrap()
+    .0;
+    let output = |lines: usize| -> Vec<u8> {
+        (0..lines)
+            .map(|i| format!("M1 \"1:eth{},2:rx\" {i}.5\n", i % 16))
+            .collect::<String>()
+            .into_bytes()
+    };
+    let calls = |lines: usize| {
+        let out = output(lines);
+        let before = CALLS.load(Ordering::Relaxed);
+        let data = interpret(out, &config, 0, 20);
+        let after = CALLS.load(Ordering::Relaxed);
+        assert_eq!(data.samples.len(), lines);
+        let d = data.samples[lines - 1].dimensions.first().unwrap();
+        assert_eq!(d.name, "if");
+        assert_eq!(d.value, format!("eth{}", (lines - 1) % 16));
+        after - before
+    };
+    let (small, large) = (calls(1_000), calls(100_000));
+    assert!(
+        large < small + 64,
+        "1,000 lines took {small} allocations, 100,000 lines {large}"
     );
 }

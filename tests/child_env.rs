@@ -39,7 +39,7 @@ fn children_get_a_clean_process_state() {
     };
     let fds: Vec<String> = metric(py, 1)
         .iter()
-        .map(|m| m.dimensions[0].value.clone())
+        .map(|m| m.dimensions.first().unwrap().value.to_string())
         .collect();
     // 3 is the directory Python opened to list /proc/self/fd.
     assert_eq!(
@@ -54,8 +54,12 @@ fn children_get_a_clean_process_state() {
         "the script leads its own process group"
     );
     assert_eq!(metric(py, 5)[0].value, 1.0, "stdin is /dev/null");
-    let masks = &metric(sh, 1)[0].dimensions;
-    let ignored = u64::from_str_radix(&masks[0].value, 16).unwrap();
+    let masks: Vec<(i64, String)> = metric(sh, 1)[0]
+        .dimensions
+        .iter()
+        .map(|d| (d.id, d.value.to_string()))
+        .collect();
+    let ignored = u64::from_str_radix(&masks[0].1, 16).unwrap();
     // glibc's posix_spawn leaves its two reserved signals (32 and 33, below SIGRTMIN) ignored;
     // no program linked against glibc can use them.
     let glibc_reserved = (1u64 << 31) | (1u64 << 32);
@@ -65,7 +69,7 @@ fn children_get_a_clean_process_state() {
         "no ignored signals: {:x}",
         ignored
     );
-    assert_eq!(masks[1].value, "0000000000000000", "no blocked signals");
+    assert_eq!(masks[1].1, "0000000000000000", "no blocked signals");
     drop(h);
     let _ = Runtime::new(gsp::Options::default()); // runtime creation still works afterwards
 }

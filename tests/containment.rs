@@ -19,7 +19,12 @@ fn probe(h: &Harness, id: u64) -> Vec<(String, String)> {
     h.metrics()
         .into_iter()
         .filter(|m| m.script_id == id)
-        .map(|m| (m.dimensions[0].value.clone(), m.dimensions[1].value.clone()))
+        .map(|m| {
+            (
+                m.dimensions.first().unwrap().value.to_string(),
+                m.dimensions.get(1).unwrap().value.to_string(),
+            )
+        })
         .collect()
 }
 

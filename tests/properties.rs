@@ -52,7 +52,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let config = parse_config(br#"{"maxruntime":1,"metrics":[{"id":1,"dimensions":[{"id":1}]}],"events":[{"id":1}]}"#, ConfigLimits::default()).unwrap().0;
-        let d = interpret(&bytes, &config, 0, 20);
+        let d = interpret(bytes.as_slice(), &config, 0, 20);
         prop_assert!(d.problems.len() <= 20);
         let _ = parse_config(&bytes, ConfigLimits::default());
         let _ = CommandLine::parse(&String::from_utf8_lossy(&bytes));

@@ -406,9 +406,9 @@ fn interpret_checks_ids_and_keeps_good_lines() {
     let out = b"M1 \"1:eth0\" 8.5\r\n\nM9 1\nM1 \"7:x\" 2\nE1 -300 0 \"m\" \"{\"Exit code\":1}\" S\nE5 0 0 \"m\"\ngarbage here\nM2 \"2:a,3:b\" 4\nM1 \xff\xfe\nM1\n";
     let d = interpret(out, &c, 1_000_000_000, 20);
     assert_eq!(d.samples.len(), 2);
-    assert_eq!(&*d.samples[0].dimensions[0].name, "interface");
-    assert_eq!(d.samples[0].dimensions[0].value, "eth0");
-    assert_eq!(&*d.samples[1].dimensions[1].name, "dimension3");
+    assert_eq!(d.samples[0].dimensions.first().unwrap().name, "interface");
+    assert_eq!(d.samples[0].dimensions.first().unwrap().value, "eth0");
+    assert_eq!(d.samples[1].dimensions.get(1).unwrap().name, "dimension3");
     assert_eq!(d.events.len(), 1);
     assert_eq!(d.events[0].start_s, 1_000_000 - 300);
     assert_eq!(d.events[0].end_s, 1_000_000);
@@ -453,7 +453,7 @@ fn interpret_survives_binary_output() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         out.push((x >> 16) as u8);
     }
-    let d = interpret(&out, &c, 0, 20);
+    let d = interpret(out.as_slice(), &c, 0, 20);
     assert!(d.problems.len() <= 20);
     assert!(d.lines_parsed + d.lines_rejected > 0);
 }

@@ -31,11 +31,7 @@ fn configuration_then_data_with_every_line_shape() {
     assert_eq!(&*m[0].metric_name, "Plain");
     assert_eq!(m[0].time_ms, T0);
     assert_eq!(m[1].metric_id, 2);
-    let dims: Vec<(&str, &str)> = m[1]
-        .dimensions
-        .iter()
-        .map(|d| (&*d.name, d.value.as_str()))
-        .collect();
+    let dims: Vec<(&str, &str)> = m[1].dimensions.iter().map(|d| (d.name, d.value)).collect();
     assert_eq!(dims, [("interface", "eth0"), ("direction", "rx")]);
     assert_eq!((m[2].value, m[2].dimensions.len()), (3.0, 0));
 

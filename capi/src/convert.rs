@@ -1,8 +1,9 @@
 //! Lends a [`Record`] to C: builds the C view and its strings, calls back, then frees them.
 //!
-//! Metric records, the bulk of the traffic, cost no allocation: their strings are copied into
-//! one buffer of this thread's, NUL-terminated, and their dimensions into an array of its own,
-//! both reused record after record. The rarer kinds own their strings.
+//! Metric records, the bulk of the traffic, cost no allocation: their dimension names and values
+//! are lent where they are (their run's text, NUL-terminated in place by the parser), their name
+//! and dimension array from buffers of this thread's, reused record after record. The rarer
+//! kinds own their strings.
 
 use std::cell::Cell;
 use std::ffi::{c_char, CString};
@@ -30,8 +31,7 @@ impl Strings {
 /// The buffers a metric record is lent from, kept per thread between records.
 #[derive(Default)]
 struct MetricScratch {
-    text: Vec<u8>,
-    offsets: Vec<usize>,
+    name: Vec<u8>,
     dims: Vec<gsp_dimension>,
 }
 
@@ -40,47 +40,33 @@ thread_local! {
     static METRIC_SCRATCH: Cell<MetricScratch> = Cell::new(MetricScratch::default());
 }
 
-/// Appends `s` NUL-terminated (an interior NUL shows as U+FFFD, as in every C string of the
-/// ABI) and notes its offset.
-fn push_c_str(text: &mut Vec<u8>, offsets: &mut Vec<usize>, s: &str) {
-    offsets.push(text.len());
-    if s.as_bytes().contains(&0) {
-        text.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
-    } else {
-        text.extend_from_slice(s.as_bytes());
-    }
-    text.push(0);
-}
-
-/// Lends a metric record from this thread's scratch buffers.
+/// Lends a metric record: its dimensions point into its run's text, where gsp NUL-terminated
+/// them; its name is copied into this thread's buffer (an interior NUL shows as U+FFFD, as in
+/// every C string of the ABI).
 fn lend_metric(m: &gsp::MetricRecord, f: impl FnOnce(&gsp_record)) {
     let mut scratch = METRIC_SCRATCH.take();
-    let MetricScratch {
-        text,
-        offsets,
-        dims,
-    } = &mut scratch;
-    text.clear();
-    offsets.clear();
-    dims.clear();
-    push_c_str(text, offsets, &m.metric_name);
-    for d in &m.dimensions {
-        push_c_str(text, offsets, &d.name);
-        push_c_str(text, offsets, &d.value);
+    let MetricScratch { name, dims } = &mut scratch;
+    name.clear();
+    if m.metric_name.as_bytes().contains(&0) {
+        name.extend_from_slice(m.metric_name.replace('\0', "\u{FFFD}").as_bytes());
+    } else {
+        name.extend_from_slice(m.metric_name.as_bytes());
     }
-    // Pointers only now: the buffer may have moved while it grew.
-    // SAFETY: every offset is within `text`, which is not changed until the callback returns.
-    let at = |i: usize| unsafe { text.as_ptr().add(offsets[i]).cast::<c_char>() };
-    dims.extend(m.dimensions.iter().enumerate().map(|(i, d)| gsp_dimension {
-        id: d.id,
-        name: at(1 + 2 * i),
-        value: at(2 + 2 * i),
+    name.push(0);
+    dims.clear();
+    dims.extend((0..m.dimensions.len()).filter_map(|i| {
+        let (id, name, value) = m.dimensions.c_strs(i)?;
+        Some(gsp_dimension {
+            id,
+            name: name.as_ptr(),
+            value: value.as_ptr(),
+        })
     }));
     let metric = gsp_metric {
         metric_id: m.metric_id,
         time_ms: m.time_ms,
         value: m.value,
-        name: at(0),
+        name: name.as_ptr().cast::<c_char>(),
         dimensions: array(dims),
         dimension_count: dims.len(),
     };

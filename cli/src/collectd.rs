@@ -234,7 +234,7 @@ impl Writer {
             _ if m.value.is_nan() => "U".into(),
             _ => format!("{}", m.value),
         };
-        let values: Vec<&str> = m.dimensions.iter().map(|d| d.value.as_str()).collect();
+        let values: Vec<&str> = m.dimensions.iter().map(|d| d.value).collect();
         let _ = writeln!(
             out,
             "PUTVAL \"{}/gsp-{}/{ty}-{}\" interval={} {}.{:03}:{value}",

@@ -126,7 +126,7 @@ pub fn metric_line(out: &mut String, names: &Measurements, script: &str, m: &Met
     let mut tags: Vec<(&str, &str)> = vec![(SCRIPT_TAG, script)];
     for (dim_id, label) in labels {
         if let Some(d) = m.dimensions.iter().find(|d| d.id == *dim_id) {
-            tags.push((label, &d.value));
+            tags.push((label, d.value));
         }
     }
     push_tags(out, tags);

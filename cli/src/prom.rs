@@ -373,7 +373,7 @@ pub fn render(names: &Names, scripts: &[ScriptView<'_>]) -> String {
             let mut pairs: Vec<(&str, &str)> = vec![(SCRIPT_LABEL, view.label)];
             for (dim_id, label) in &n.labels {
                 if let Some(d) = m.dimensions.iter().find(|d| d.id == *dim_id) {
-                    pairs.push((label, &d.value));
+                    pairs.push((label, d.value));
                 }
             }
             samples[n.family].put(label_set(&pairs), format_value(m.value));

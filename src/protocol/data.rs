@@ -6,7 +6,12 @@
 use serde_json::Value;
 
 use crate::protocol::config::{excerpt, ScriptConfig};
-use crate::record::{DiagnosticKind, Dimension, Scope};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use crate::dimensions::{DimSpan, Dimensions, RunText};
+use crate::record::{DiagnosticKind, Scope};
 
 /// A metric line: `M<id> ["<dim>:<value>,..."] <value>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,9 +60,32 @@ fn err<T>(msg: impl Into<String>) -> Result<T, LineError> {
 
 /// Parses one line (without its newline; a trailing `\r` is accepted). Blank lines give `Ok(None)`.
 pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
+    let mut dimensions = Vec::new();
+    Ok(match parse_into(line, &mut dimensions)? {
+        Parsed::Blank => None,
+        Parsed::Metric { id, value } => Some(Line::Metric(MetricLine {
+            id,
+            dimensions,
+            value,
+        })),
+        Parsed::Event(e) => Some(Line::Event(e)),
+    })
+}
+
+/// A parsed line whose metric dimensions went into the caller's vector.
+enum Parsed<'a> {
+    Blank,
+    Metric { id: i64, value: f64 },
+    Event(EventLine<'a>),
+}
+
+/// [`parse_line`], with a metric line's `(dimension id, value)` pairs written into `dims`
+/// (cleared first), so a run's lines share one vector.
+fn parse_into<'a>(line: &'a str, dims: &mut Vec<(i64, &'a str)>) -> Result<Parsed<'a>, LineError> {
+    dims.clear();
     let line = trim_blanks(line, true);
     if line.is_empty() {
-        return Ok(None);
+        return Ok(Parsed::Blank);
     }
     let (head, rest) = split_token(line);
     let kind = head.as_bytes()[0];
@@ -75,9 +103,9 @@ pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
         }
     };
     if kind == b'M' {
-        parse_metric(id, rest).map(|m| Some(Line::Metric(m)))
+        parse_metric(rest, dims).map(|value| Parsed::Metric { id, value })
     } else {
-        parse_event(id, rest).map(|e| Some(Line::Event(e)))
+        parse_event(id, rest).map(Parsed::Event)
     }
 }
 
@@ -110,22 +138,21 @@ fn trim_blanks(s: &str, both: bool) -> &str {
     &s[start..end.max(start)]
 }
 
-fn parse_metric(id: i64, rest: &str) -> Result<MetricLine<'_>, LineError> {
-    let (dims, value) = if let Some(quoted) = rest.strip_prefix('"') {
+/// A metric line after its id: the dimensions go into `dims`; returns the value.
+fn parse_metric<'a>(rest: &'a str, dims: &mut Vec<(i64, &'a str)>) -> Result<f64, LineError> {
+    let value = if let Some(quoted) = rest.strip_prefix('"') {
         let Some(close) = quoted.rfind('"') else {
             return err("the dimension list has no closing quote");
         };
-        (
-            parse_dimensions(&quoted[..close])?,
-            quoted[close + 1..].trim_start_matches([' ', '\t']),
-        )
+        parse_dimensions(&quoted[..close], dims)?;
+        trim_blanks(&quoted[close + 1..], false)
     } else {
-        (Vec::new(), rest)
+        rest
     };
     if value.is_empty() {
         return err("the value is missing");
     }
-    if value.contains([' ', '\t']) {
+    if value.bytes().any(is_blank) {
         return err(
             "more than one field after the metric id (a dimension list must be in double quotes)",
         );
@@ -136,39 +163,43 @@ fn parse_metric(id: i64, rest: &str) -> Result<MetricLine<'_>, LineError> {
     if !v.is_finite() {
         return err(format!("value `{value}` is not finite"));
     }
-    Ok(MetricLine {
-        id,
-        dimensions: dims,
-        value: v,
-    })
+    Ok(v)
 }
 
 /// `1:eth0,2:rx`. Values are never escaped and may contain `:` (split on the first) and even `,`:
 /// a segment that does not start with `<digits>:` continues the previous value.
-fn parse_dimensions(s: &str) -> Result<Vec<(i64, &str)>, LineError> {
-    let mut out: Vec<(i64, &str)> = Vec::new();
+fn parse_dimensions<'a>(s: &'a str, out: &mut Vec<(i64, &'a str)>) -> Result<(), LineError> {
     if s.trim().is_empty() {
-        return Ok(out);
+        return Ok(());
     }
+    // Byte scanning: `,` and `:` are ASCII, so every slice stays on a char boundary (the str
+    // pattern API was a hot spot).
+    let bytes = s.as_bytes();
     let mut start = 0; // byte offset of the current pair's value
     let mut pair_id: Option<i64> = None;
-    let mut offset = 0;
-    for segment in s.split(',') {
-        let seg_start = offset;
-        offset += segment.len() + 1;
-        let pair = segment.split_once(':').and_then(|(k, _)| {
-            let k = k.trim();
+    let mut seg_start = 0;
+    while seg_start <= bytes.len() {
+        let seg_end = bytes[seg_start..]
+            .iter()
+            .position(|&b| b == b',')
+            .map_or(bytes.len(), |i| seg_start + i);
+        let segment = &s[seg_start..seg_end];
+        let colon = segment.bytes().position(|b| b == b':');
+        let pair = colon.and_then(|c| {
+            let k = segment[..c].trim();
             (!k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| k.parse::<i64>().ok())
                 .flatten()
         });
+        let this_start = seg_start;
+        seg_start = seg_end + 1;
         match (pair, pair_id) {
             (Some(did), prev) => {
                 if let Some(prev) = prev {
-                    out.push((prev, &s[start..seg_start - 1]));
+                    out.push((prev, &s[start..this_start - 1]));
                 }
                 pair_id = Some(did);
-                start = seg_start + segment.find(':').map_or(0, |c| c + 1);
+                start = this_start + colon.map_or(0, |c| c + 1);
             }
             (None, Some(_)) => {} // a comma inside the previous value
             (None, None) => return err(format!("dimension `{segment}` is not `<id>:<value>`")),
@@ -190,7 +221,7 @@ fn parse_dimensions(s: &str) -> Result<Vec<(i64, &str)>, LineError> {
     if let Some(did) = duplicate {
         return err(format!("dimension id {did} appears twice"));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn parse_time(token: &str, what: &str) -> Result<i64, LineError> {
@@ -295,8 +326,8 @@ pub struct LineProblem {
 pub struct Sample {
     /// The metric id.
     pub metric_id: i64,
-    /// With declared names.
-    pub dimensions: Vec<Dimension>,
+    /// With declared names; views into the run's output.
+    pub dimensions: Dimensions,
     /// As printed.
     pub value: f64,
 }
@@ -346,107 +377,177 @@ pub fn resolve_time(t: i64, run_s: i64) -> i64 {
 
 /// Checks a data run's stdout against `config`. `run_time_ms` is the host time of the run;
 /// at most `max_problems` rejected lines are described, the rest counted.
+///
+/// The output becomes the samples' text: dimension values are NUL-terminated where they stand
+/// and the declared names are appended once, so a run's samples cost allocations per run, not
+/// per line.
 pub fn interpret(
-    output: &[u8],
+    output: impl Into<Vec<u8>>,
     config: &ScriptConfig,
     run_time_ms: i64,
     max_problems: usize,
 ) -> RunData {
-    let mut data = RunData {
-        // Lines are rarely shorter than this: one allocation instead of repeated growth.
-        samples: Vec::with_capacity(output.len() / 24),
-        ..RunData::default()
-    };
+    let mut output = output.into();
+    let mut data = RunData::default();
+    let mut rows: Vec<(i64, f64, usize)> = Vec::with_capacity(output.len() / 24);
+    let mut spans: Vec<DimSpan> = Vec::with_capacity(output.len() / 12);
+    // Names (and values holding a NUL) go after the output: their offsets are from its end.
+    let mut appended: Vec<u8> = Vec::new();
+    let mut names: HashMap<*const u8, (usize, usize), BuildHasherDefault<AddressHasher>> =
+        HashMap::default();
     let run_s = run_time_ms.div_euclid(1000);
-    for (i, raw) in output.split(|&b| b == b'\n').enumerate() {
-        let line_no = i as u64 + 1;
-        let mut reject = |kind: DiagnosticKind, reason: String, text: &str| {
-            data.lines_rejected += 1;
-            if data.problems.len() < max_problems {
-                data.problems.push(LineProblem {
-                    line: line_no,
-                    kind,
-                    message: format!("line {line_no}: {reason}: {}", excerpt(text)),
-                });
-            } else {
-                data.problems_omitted += 1;
-            }
-        };
-        let text = match std::str::from_utf8(raw) {
-            Ok(t) => t,
-            Err(_) => {
-                if !raw.iter().all(u8::is_ascii_whitespace) {
-                    reject(
-                        DiagnosticKind::LineInvalid,
-                        "not valid UTF-8".into(),
-                        &String::from_utf8_lossy(raw),
-                    );
+    {
+        let base = output.as_ptr() as usize;
+        let mut pairs: Vec<(i64, &str)> = Vec::new();
+        for (i, raw) in output.split(|&b| b == b'\n').enumerate() {
+            let line_no = i as u64 + 1;
+            let mut reject = |kind: DiagnosticKind, reason: String, text: &str| {
+                data.lines_rejected += 1;
+                if data.problems.len() < max_problems {
+                    data.problems.push(LineProblem {
+                        line: line_no,
+                        kind,
+                        message: format!("line {line_no}: {reason}: {}", excerpt(text)),
+                    });
+                } else {
+                    data.problems_omitted += 1;
                 }
-                continue;
-            }
-        };
-        match parse_line(text) {
-            Ok(None) => {}
-            Err(LineError(reason)) => reject(DiagnosticKind::LineInvalid, reason, text),
-            Ok(Some(Line::Metric(m))) => {
-                let Some(def) = config.metric(m.id) else {
-                    reject(
-                        DiagnosticKind::UnknownMetric,
-                        format!("metric id {} is not declared by the configuration", m.id),
-                        text,
-                    );
-                    continue;
-                };
-                let mut dimensions = Vec::with_capacity(m.dimensions.len());
-                let mut unknown = None;
-                for (did, value) in &m.dimensions {
-                    match def.dimension(*did) {
-                        Some(d) => dimensions.push(Dimension {
-                            id: *did,
-                            name: d.name.clone(),
-                            value: (*value).to_string(),
-                        }),
-                        None => {
-                            unknown = Some(*did);
-                            break;
-                        }
+            };
+            let text = match std::str::from_utf8(raw) {
+                Ok(t) => t,
+                Err(_) => {
+                    if !raw.iter().all(u8::is_ascii_whitespace) {
+                        reject(
+                            DiagnosticKind::LineInvalid,
+                            "not valid UTF-8".into(),
+                            &String::from_utf8_lossy(raw),
+                        );
                     }
-                }
-                if let Some(did) = unknown {
-                    reject(
-                        DiagnosticKind::UnknownDimension,
-                        format!("dimension id {did} is not declared for metric {}", m.id),
-                        text,
-                    );
                     continue;
                 }
-                data.lines_parsed += 1;
-                data.samples.push(Sample {
-                    metric_id: m.id,
-                    dimensions,
-                    value: m.value,
-                });
-            }
-            Ok(Some(Line::Event(e))) => {
-                if config.event(e.id).is_none() {
-                    reject(
-                        DiagnosticKind::UnknownEvent,
-                        format!("event id {} is not declared by the configuration", e.id),
-                        text,
-                    );
-                    continue;
+            };
+            match parse_into(text, &mut pairs) {
+                Ok(Parsed::Blank) => {}
+                Err(LineError(reason)) => reject(DiagnosticKind::LineInvalid, reason, text),
+                Ok(Parsed::Metric { id, value }) => {
+                    let Some(def) = config.metric(id) else {
+                        reject(
+                            DiagnosticKind::UnknownMetric,
+                            format!("metric id {id} is not declared by the configuration"),
+                            text,
+                        );
+                        continue;
+                    };
+                    let first = spans.len();
+                    let unknown = pairs.iter().find_map(|&(did, v)| {
+                        let Some(d) = def.dimension(did) else {
+                            return Some(did);
+                        };
+                        let (name_at, name_len) = *names
+                            .entry(d.name.as_ptr())
+                            .or_insert_with(|| append(&mut appended, &d.name));
+                        let (value_at, value_len) = if v.as_bytes().contains(&0) {
+                            append(&mut appended, v)
+                        } else {
+                            (v.as_ptr() as usize - base, v.len())
+                        };
+                        spans.push(DimSpan {
+                            id: did,
+                            name_at,
+                            name_len,
+                            value_at,
+                            value_len,
+                        });
+                        None
+                    });
+                    if let Some(did) = unknown {
+                        spans.truncate(first);
+                        reject(
+                            DiagnosticKind::UnknownDimension,
+                            format!("dimension id {did} is not declared for metric {id}"),
+                            text,
+                        );
+                        continue;
+                    }
+                    data.lines_parsed += 1;
+                    rows.push((id, value, first));
                 }
-                data.lines_parsed += 1;
-                data.events.push(ResolvedEvent {
-                    event_id: e.id,
-                    start_s: resolve_time(e.start, run_s),
-                    end_s: resolve_time(e.end, run_s),
-                    message: e.message.to_string(),
-                    attributes_json: e.attributes_json,
-                    scope: e.scope,
-                });
+                Ok(Parsed::Event(e)) => {
+                    if config.event(e.id).is_none() {
+                        reject(
+                            DiagnosticKind::UnknownEvent,
+                            format!("event id {} is not declared by the configuration", e.id),
+                            text,
+                        );
+                        continue;
+                    }
+                    data.lines_parsed += 1;
+                    data.events.push(ResolvedEvent {
+                        event_id: e.id,
+                        start_s: resolve_time(e.start, run_s),
+                        end_s: resolve_time(e.end, run_s),
+                        message: e.message.to_string(),
+                        attributes_json: e.attributes_json,
+                        scope: e.scope,
+                    });
+                }
             }
         }
     }
+    // Every value in the output is followed by its delimiter (`,` or the closing quote), which
+    // no other span uses: it becomes the value's NUL.
+    let own = output.len();
+    for d in &mut spans {
+        if d.value_at >= APPENDED {
+            d.value_at = d.value_at - APPENDED + own;
+        } else {
+            output[d.value_at + d.value_len] = 0;
+        }
+        d.name_at = d.name_at - APPENDED + own;
+    }
+    output.extend_from_slice(&appended);
+    let text = Arc::new(RunText::new(output, spans));
+    let ends = rows.iter().skip(1).map(|r| r.2).chain([text.dim_count()]);
+    data.samples = rows
+        .iter()
+        .zip(ends)
+        .map(|(&(metric_id, value, first), end)| Sample {
+            metric_id,
+            value,
+            dimensions: Dimensions::of_run(&text, first, end - first),
+        })
+        .collect();
     data
+}
+
+/// Hashes a name's address: a run looks its dimension names up once per value.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Offsets at or above this are in the appended part (no output is this large).
+const APPENDED: usize = usize::MAX / 2;
+
+/// Appends `s` NUL-terminated (a NUL in it shows as U+FFFD); returns its marked offset and length.
+fn append(appended: &mut Vec<u8>, s: &str) -> (usize, usize) {
+    let at = appended.len();
+    appended.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+    let len = appended.len() - at;
+    appended.push(0);
+    (APPENDED + at, len)
 }

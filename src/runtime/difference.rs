@@ -1,9 +1,11 @@
 //! `Difference` calctype: per-series baselines for one script.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
+use crate::dimensions::Dimensions;
 use crate::protocol::config::Datatype;
-use crate::record::Dimension;
 
 /// Series not seen for this many data runs are forgotten, so memory stays bounded.
 pub const FORGET_AFTER_RUNS: u64 = 10;
@@ -11,13 +13,37 @@ pub const FORGET_AFTER_RUNS: u64 = 10;
 /// Default cap on the series one script's baselines remember (see [`DifferenceState::new`]).
 pub const DEFAULT_MAX_SERIES: usize = 20_000;
 
-/// A series: metric id and its dimension values (ids and values, in line order).
-type SeriesKey = (i64, Vec<(i64, String)>);
+/// One series: a metric id and its dimension values (ids and values, in line order), with its
+/// baseline and the run that last saw it.
+#[derive(Debug)]
+struct Series {
+    metric_id: i64,
+    dims: Box<[(i64, Box<str>)]>,
+    last: f64,
+    seen: u64,
+}
 
-/// Baselines of one script's `Difference` series.
+impl Series {
+    fn is(&self, metric_id: i64, dims: &Dimensions) -> bool {
+        self.metric_id == metric_id
+            && self.dims.len() == dims.len()
+            && self
+                .dims
+                .iter()
+                .zip(dims.iter())
+                .all(|((id, v), d)| *id == d.id && **v == *d.value)
+    }
+}
+
+/// Baselines of one script's `Difference` series. Looking a series up allocates nothing; only
+/// a new series stores its own copy of its dimension values.
 #[derive(Debug)]
 pub struct DifferenceState {
-    series: HashMap<SeriesKey, (f64, u64)>,
+    /// Series by the hash of their key (randomly keyed per script: a script cannot aim its
+    /// values at one bucket).
+    series: HashMap<u64, Vec<Series>, BuildHasherDefault<Prehashed>>,
+    count: usize,
+    hasher: RandomState,
     run: u64,
     max_series: usize,
 }
@@ -33,7 +59,9 @@ impl DifferenceState {
     /// dimension values every run cannot grow the host's memory without bound.
     pub fn new(max_series: usize) -> Self {
         DifferenceState {
-            series: HashMap::new(),
+            series: HashMap::default(),
+            count: 0,
+            hasher: RandomState::new(),
             run: 0,
             max_series: max_series.max(1),
         }
@@ -50,18 +78,32 @@ impl DifferenceState {
         &mut self,
         metric_id: i64,
         datatype: Datatype,
-        dims: &[Dimension],
+        dims: &Dimensions,
         value: f64,
     ) -> Option<f64> {
-        let key = (
-            metric_id,
-            dims.iter().map(|d| (d.id, d.value.clone())).collect(),
-        );
+        let mut h = self.hasher.build_hasher();
+        metric_id.hash(&mut h);
+        for d in dims {
+            (d.id, d.value).hash(&mut h);
+        }
         let run = self.run;
-        match self.series.insert(key, (value, run)) {
-            None => None,
-            Some((prev, _)) if datatype == Datatype::Counter && value < prev => None,
-            Some((prev, _)) => Some(value - prev),
+        let bucket = self.series.entry(h.finish()).or_default();
+        let Some(s) = bucket.iter_mut().find(|s| s.is(metric_id, dims)) else {
+            bucket.push(Series {
+                metric_id,
+                dims: dims.iter().map(|d| (d.id, d.value.into())).collect(),
+                last: value,
+                seen: run,
+            });
+            self.count += 1;
+            return None;
+        };
+        let prev = std::mem::replace(&mut s.last, value);
+        s.seen = run;
+        if datatype == Datatype::Counter && value < prev {
+            None
+        } else {
+            Some(value - prev)
         }
     }
 
@@ -69,21 +111,20 @@ impl DifferenceState {
     /// unseen longest. Returns how many were forgotten because of the cap.
     pub fn end_run(&mut self) -> usize {
         let run = self.run;
-        self.series
-            .retain(|_, (_, seen)| run - *seen < FORGET_AFTER_RUNS);
-        let excess = self.series.len().saturating_sub(self.max_series);
+        self.retain(|s| run - s.seen < FORGET_AFTER_RUNS);
+        let excess = self.count.saturating_sub(self.max_series);
         if excess > 0 {
             // The run in which the `excess`-th oldest series was last seen: forget everything
             // older, then as many of that run's series as still exceed the cap.
-            let mut seen: Vec<u64> = self.series.values().map(|&(_, s)| s).collect();
+            let mut seen: Vec<u64> = self.series.values().flatten().map(|s| s.seen).collect();
             let (_, &mut cutoff, _) = seen.select_nth_unstable(excess - 1);
-            let mut older = self.series.values().filter(|&&(_, s)| s < cutoff).count();
+            let mut older = seen.iter().filter(|&&s| s < cutoff).count();
             let mut at_cutoff = excess - older;
-            self.series.retain(|_, &mut (_, s)| {
-                if s < cutoff {
+            self.retain(|s| {
+                if s.seen < cutoff {
                     older -= 1;
                     false
-                } else if s == cutoff && at_cutoff > 0 {
+                } else if s.seen == cutoff && at_cutoff > 0 {
                     at_cutoff -= 1;
                     false
                 } else {
@@ -95,15 +136,45 @@ impl DifferenceState {
         excess
     }
 
+    /// Keeps the series `keep` says to, counting them.
+    fn retain(&mut self, mut keep: impl FnMut(&Series) -> bool) {
+        let mut count = 0;
+        self.series.retain(|_, bucket| {
+            bucket.retain(|s| keep(s));
+            count += bucket.len();
+            !bucket.is_empty()
+        });
+        self.count = count;
+    }
+
     /// Forgets every baseline (the configuration changed).
     pub fn clear(&mut self) {
         self.series.clear();
+        self.count = 0;
     }
 
     /// How many series have a baseline.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.series.len()
+        self.count
+    }
+}
+
+/// The map's keys are hashes already.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -111,12 +182,8 @@ impl DifferenceState {
 mod tests {
     use super::*;
 
-    fn dim(v: &str) -> Vec<Dimension> {
-        vec![Dimension {
-            id: 1,
-            name: "if".into(),
-            value: v.into(),
-        }]
+    fn dim(v: &str) -> Dimensions {
+        Dimensions::new([(1, "if", v)])
     }
 
     #[test]
@@ -135,11 +202,17 @@ mod tests {
     fn counter_decrease_is_a_reset() {
         let mut d = DifferenceState::default();
         d.begin_run();
-        d.apply(1, Datatype::Counter, &[], 100.0);
+        d.apply(1, Datatype::Counter, &Dimensions::new([]), 100.0);
         d.begin_run();
-        assert_eq!(d.apply(1, Datatype::Counter, &[], 5.0), None);
+        assert_eq!(
+            d.apply(1, Datatype::Counter, &Dimensions::new([]), 5.0),
+            None
+        );
         d.begin_run();
-        assert_eq!(d.apply(1, Datatype::Counter, &[], 8.0), Some(3.0));
+        assert_eq!(
+            d.apply(1, Datatype::Counter, &Dimensions::new([]), 8.0),
+            Some(3.0)
+        );
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl Core {
     }
 
     /// Turns one run's result into records and advances its script's schedule.
-    pub(super) fn finish_run(&self, f: RunResult) {
+    pub(super) fn finish_run(&self, mut f: RunResult) {
         let mut st = self.state.lock();
         let Some(info) = self.release(&mut st, f.run) else {
             return;
@@ -217,7 +217,7 @@ impl Core {
         };
         let data = match (&failure, info.mode, info.config.as_ref()) {
             (None, Mode::Data, Some(config)) => Some(interpret(
-                &f.stdout,
+                std::mem::take(&mut f.stdout),
                 config,
                 info.host_ms,
                 MAX_LINE_DIAGNOSTICS_PER_RUN,

@@ -1,0 +1,245 @@
+//! A metric record's dimensions: views into the text of the run that printed them.
+//!
+//! A data run's records share one [`RunText`]: the run's output, with every dimension value
+//! NUL-terminated in place, and the dimension names after it. A record holds a reference to it
+//! and a range of its dimension table, so the records of a run cost allocations per run, not
+//! per line, and a C host gets pointers into that buffer instead of copies.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where one dimension's name and value are in a [`RunText`]'s bytes (each followed by a NUL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DimSpan {
+    pub id: i64,
+    pub name_at: usize,
+    pub name_len: usize,
+    pub value_at: usize,
+    pub value_len: usize,
+}
+
+/// The text behind the dimensions of one run's metric records.
+pub(crate) struct RunText {
+    /// UTF-8 text; every span in `dims` is followed by a NUL.
+    bytes: Box<[u8]>,
+    dims: Box<[DimSpan]>,
+}
+
+impl RunText {
+    /// `bytes` must hold a NUL after every span of `dims`, and valid UTF-8 in each span.
+    pub(crate) fn new(bytes: Vec<u8>, dims: Vec<DimSpan>) -> RunText {
+        debug_assert!(dims.iter().all(|d| {
+            bytes.get(d.name_at + d.name_len) == Some(&0)
+                && bytes.get(d.value_at + d.value_len) == Some(&0)
+                && std::str::from_utf8(&bytes[d.name_at..d.name_at + d.name_len]).is_ok()
+                && std::str::from_utf8(&bytes[d.value_at..d.value_at + d.value_len]).is_ok()
+        }));
+        RunText {
+            bytes: bytes.into_boxed_slice(),
+            dims: dims.into_boxed_slice(),
+        }
+    }
+
+    /// Dimensions in the table.
+    pub(crate) fn dim_count(&self) -> usize {
+        self.dims.len()
+    }
+
+    fn str_at(&self, at: usize, len: usize) -> &str {
+        // SAFETY: RunText::new's contract: every span is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[at..at + len]) }
+    }
+
+    fn c_str_at(&self, at: usize, len: usize) -> &CStr {
+        // SAFETY: RunText::new's contract: a NUL follows every span, and a span holds none
+        // (the parser moves a value with a NUL out of place, with U+FFFD for the NUL).
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.bytes[at..=at + len]) }
+    }
+}
+
+/// The dimension values of one metric record, in the order the line gave them. Cloning one is
+/// cheap: it shares its run's text.
+#[derive(Clone)]
+pub struct Dimensions {
+    text: Arc<RunText>,
+    start: usize,
+    len: usize,
+}
+
+/// One dimension value of a metric record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dimension<'a> {
+    /// The dimension id as printed by the script.
+    pub id: i64,
+    /// The name the configuration declared for this id.
+    pub name: &'a str,
+    /// The value, exactly as printed (never unescaped).
+    pub value: &'a str,
+}
+
+impl Dimensions {
+    /// Dimensions of their own, not from a run's output (for hosts and tests that build
+    /// records): `(id, name, value)` in order. A NUL in a name or value shows as U+FFFD.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (i64, &'a str, &'a str)>) -> Dimensions {
+        let mut bytes = Vec::new();
+        let mut dims = Vec::new();
+        let push = |bytes: &mut Vec<u8>, s: &str| {
+            let at = bytes.len();
+            bytes.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+            let len = bytes.len() - at;
+            bytes.push(0);
+            (at, len)
+        };
+        for (id, name, value) in pairs {
+            let (name_at, name_len) = push(&mut bytes, name);
+            let (value_at, value_len) = push(&mut bytes, value);
+            dims.push(DimSpan {
+                id,
+                name_at,
+                name_len,
+                value_at,
+                value_len,
+            });
+        }
+        let len = dims.len();
+        Dimensions {
+            text: Arc::new(RunText::new(bytes, dims)),
+            start: 0,
+            len,
+        }
+    }
+
+    /// The dimensions `start..start + len` of a run's text.
+    pub(crate) fn of_run(text: &Arc<RunText>, start: usize, len: usize) -> Dimensions {
+        debug_assert!(start + len <= text.dims.len());
+        Dimensions {
+            text: Arc::clone(text),
+            start,
+            len,
+        }
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first, if any.
+    pub fn first(&self) -> Option<Dimension<'_>> {
+        self.get(0)
+    }
+
+    /// The `i`-th, in line order.
+    pub fn get(&self, i: usize) -> Option<Dimension<'_>> {
+        (i < self.len).then(|| self.dimension(&self.text.dims[self.start + i]))
+    }
+
+    /// All of them, in line order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            text: &self.text,
+            spans: self.spans().iter(),
+        }
+    }
+
+    /// The `i`-th name and value as C strings, pointing into the run's text (for the C ABI).
+    pub fn c_strs(&self, i: usize) -> Option<(i64, &CStr, &CStr)> {
+        let d = self.spans().get(i)?;
+        Some((
+            d.id,
+            self.text.c_str_at(d.name_at, d.name_len),
+            self.text.c_str_at(d.value_at, d.value_len),
+        ))
+    }
+
+    fn spans(&self) -> &[DimSpan] {
+        &self.text.dims[self.start..self.start + self.len]
+    }
+
+    fn dimension(&self, d: &DimSpan) -> Dimension<'_> {
+        self.text.dimension(d)
+    }
+}
+
+impl RunText {
+    fn dimension(&self, d: &DimSpan) -> Dimension<'_> {
+        Dimension {
+            id: d.id,
+            name: self.str_at(d.name_at, d.name_len),
+            value: self.str_at(d.value_at, d.value_len),
+        }
+    }
+}
+
+/// An iterator over a record's [`Dimension`]s.
+pub struct Iter<'a> {
+    text: &'a RunText,
+    spans: std::slice::Iter<'a, DimSpan>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Dimension<'a>;
+
+    fn next(&mut self) -> Option<Dimension<'a>> {
+        self.spans.next().map(|d| self.text.dimension(d))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl PartialEq for Dimensions {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Dimensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Dimensions {
+    type Item = Dimension<'a>;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_and_c_strings_agree() {
+        let d = Dimensions::new([(1, "if", "eth0"), (2, "dir", "r\0x")]);
+        assert_eq!(d.len(), 2);
+        let v: Vec<_> = d.iter().collect();
+        assert_eq!(
+            v[0],
+            Dimension {
+                id: 1,
+                name: "if",
+                value: "eth0"
+            }
+        );
+        assert_eq!(v[1].value, "r\u{FFFD}x");
+        let (id, name, value) = d.c_strs(1).unwrap();
+        assert_eq!((id, name.to_str().unwrap()), (2, "dir"));
+        assert_eq!(value.to_str().unwrap(), "r\u{FFFD}x");
+        assert!(d.c_strs(2).is_none() && d.get(2).is_none());
+        assert!(Dimensions::new([]).is_empty());
+    }
+}
