@@ -9,52 +9,74 @@ use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 
-/// Where one dimension's name and value are in a [`RunText`]'s bytes (each followed by a NUL).
+/// Where one dimension's name and value are in a [`RunText`] (each followed by a NUL). Offsets
+/// are 32-bit, so a span is half the size: an offset with [`EXTRA`] set is in the text's extra
+/// part (names, and values moved out of place), otherwise in its output, which is at most
+/// [`MAX_TEXT`] bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DimSpan {
     pub id: i64,
-    pub name_at: usize,
-    pub name_len: usize,
-    pub value_at: usize,
-    pub value_len: usize,
+    pub name_at: u32,
+    pub name_len: u32,
+    pub value_at: u32,
+    pub value_len: u32,
 }
+
+/// The most bytes of output a run's text holds (2 GiB - 1).
+pub(crate) const MAX_TEXT: usize = EXTRA as usize - 1;
+
+/// Marks an offset into the extra part.
+pub(crate) const EXTRA: u32 = 1 << 31;
 
 /// The text behind the dimensions of one run's metric records.
 pub(crate) struct RunText {
-    /// UTF-8 text; every span in `dims` is followed by a NUL.
+    /// The run's output; every span in it is UTF-8 followed by a NUL.
     bytes: Box<[u8]>,
+    /// Names, and values that could not stay in place; the same holds.
+    extra: Box<[u8]>,
     dims: Box<[DimSpan]>,
 }
 
 impl RunText {
-    /// `bytes` must hold a NUL after every span of `dims`, and valid UTF-8 in each span.
-    pub(crate) fn new(bytes: Vec<u8>, dims: Vec<DimSpan>) -> RunText {
-        debug_assert!(dims.iter().all(|d| {
-            bytes.get(d.name_at + d.name_len) == Some(&0)
-                && bytes.get(d.value_at + d.value_len) == Some(&0)
-                && std::str::from_utf8(&bytes[d.name_at..d.name_at + d.name_len]).is_ok()
-                && std::str::from_utf8(&bytes[d.value_at..d.value_at + d.value_len]).is_ok()
-        }));
-        RunText {
+    /// Every span of `dims` must be valid UTF-8 followed by a NUL, in `bytes` or (marked with
+    /// [`EXTRA`]) in `extra`.
+    pub(crate) fn new(bytes: Vec<u8>, extra: Vec<u8>, dims: Vec<DimSpan>) -> RunText {
+        let text = RunText {
             bytes: bytes.into_boxed_slice(),
+            extra: extra.into_boxed_slice(),
             dims: dims.into_boxed_slice(),
-        }
+        };
+        debug_assert!(text.bytes.len() <= MAX_TEXT);
+        debug_assert!(text.dims.iter().all(|d| {
+            let ok = |at, len| {
+                let b = text.part(at, len);
+                b.last() == Some(&0) && std::str::from_utf8(&b[..b.len() - 1]).is_ok()
+            };
+            ok(d.name_at, d.name_len) && ok(d.value_at, d.value_len)
+        }));
+        text
     }
 
-    /// Dimensions in the table.
-    pub(crate) fn dim_count(&self) -> usize {
-        self.dims.len()
+    /// The span and its NUL.
+    fn part(&self, at: u32, len: u32) -> &[u8] {
+        let (buf, at) = if at & EXTRA != 0 {
+            (&self.extra, at & !EXTRA)
+        } else {
+            (&self.bytes, at)
+        };
+        &buf[at as usize..=at as usize + len as usize]
     }
 
-    fn str_at(&self, at: usize, len: usize) -> &str {
+    fn str_at(&self, at: u32, len: u32) -> &str {
+        let b = self.part(at, len);
         // SAFETY: RunText::new's contract: every span is valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(&self.bytes[at..at + len]) }
+        unsafe { std::str::from_utf8_unchecked(&b[..b.len() - 1]) }
     }
 
-    fn c_str_at(&self, at: usize, len: usize) -> &CStr {
+    fn c_str_at(&self, at: u32, len: u32) -> &CStr {
         // SAFETY: RunText::new's contract: a NUL follows every span, and a span holds none
         // (the parser moves a value with a NUL out of place, with U+FFFD for the NUL).
-        unsafe { CStr::from_bytes_with_nul_unchecked(&self.bytes[at..=at + len]) }
+        unsafe { CStr::from_bytes_with_nul_unchecked(self.part(at, len)) }
     }
 }
 
@@ -63,8 +85,8 @@ impl RunText {
 #[derive(Clone)]
 pub struct Dimensions {
     text: Arc<RunText>,
-    start: usize,
-    len: usize,
+    start: u32,
+    len: u32,
 }
 
 /// One dimension value of a metric record.
@@ -89,7 +111,8 @@ impl Dimensions {
             bytes.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
             let len = bytes.len() - at;
             bytes.push(0);
-            (at, len)
+            assert!(bytes.len() <= MAX_TEXT, "dimensions of at most 2 GiB");
+            (at as u32, len as u32)
         };
         for (id, name, value) in pairs {
             let (name_at, name_len) = push(&mut bytes, name);
@@ -102,17 +125,17 @@ impl Dimensions {
                 value_len,
             });
         }
-        let len = dims.len();
+        let len = u32::try_from(dims.len()).expect("fewer than 2^32 dimensions");
         Dimensions {
-            text: Arc::new(RunText::new(bytes, dims)),
+            text: Arc::new(RunText::new(bytes, Vec::new(), dims)),
             start: 0,
             len,
         }
     }
 
     /// The dimensions `start..start + len` of a run's text.
-    pub(crate) fn of_run(text: &Arc<RunText>, start: usize, len: usize) -> Dimensions {
-        debug_assert!(start + len <= text.dims.len());
+    pub(crate) fn of_run(text: &Arc<RunText>, start: u32, len: u32) -> Dimensions {
+        debug_assert!((start + len) as usize <= text.dims.len());
         Dimensions {
             text: Arc::clone(text),
             start,
@@ -122,7 +145,7 @@ impl Dimensions {
 
     /// How many.
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     /// Whether there are none.
@@ -137,7 +160,7 @@ impl Dimensions {
 
     /// The `i`-th, in line order.
     pub fn get(&self, i: usize) -> Option<Dimension<'_>> {
-        (i < self.len).then(|| self.dimension(&self.text.dims[self.start + i]))
+        self.spans().get(i).map(|d| self.dimension(d))
     }
 
     /// All of them, in line order.
@@ -159,7 +182,7 @@ impl Dimensions {
     }
 
     fn spans(&self) -> &[DimSpan] {
-        &self.text.dims[self.start..self.start + self.len]
+        &self.text.dims[self.start as usize..(self.start + self.len) as usize]
     }
 
     fn dimension(&self, d: &DimSpan) -> Dimension<'_> {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gsp::protocol::config::{parse_config, ConfigLimits};
-use gsp::protocol::data::interpret;
+use gsp::protocol::interpret::interpret;
 use gsp::CommandLine;
 
 struct Counting;
@@ -181,7 +181,8 @@ fn a_runs_samples_cost_allocations_per_run_not_per_line() {
         let data = interpret(out, &config, 0, 20);
         let after = CALLS.load(Ordering::Relaxed);
         assert_eq!(data.samples.len(), lines);
-        let d = data.samples[lines - 1].dimensions.first().unwrap();
+        let last = data.samples.get(lines - 1).unwrap();
+        let d = last.dimensions.first().unwrap();
         assert_eq!(d.name, "if");
         assert_eq!(d.value, format!("eth{}", (lines - 1) % 16));
         after - before

@@ -5,7 +5,8 @@
 //! nightly toolchain.)
 
 use gsp::protocol::config::{parse_config, ConfigLimits};
-use gsp::protocol::data::{interpret, parse_line, Line};
+use gsp::protocol::data::{parse_line, Line};
+use gsp::protocol::interpret::interpret;
 use gsp::CommandLine;
 use proptest::prelude::*;
 

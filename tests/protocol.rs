@@ -1,7 +1,8 @@
 //! Parser tests: every line shape and quirk in PROTOCOL-NOTES.md, and every bad-line kind.
 
 use gsp::protocol::config::{parse_config, Calctype, ConfigLimits, Datatype, ScriptConfig};
-use gsp::protocol::data::{interpret, parse_line, resolve_time, EventLine, Line, MetricLine};
+use gsp::protocol::data::{parse_line, EventLine, Line, MetricLine};
+use gsp::protocol::interpret::{interpret, resolve_time};
 use gsp::{DiagnosticKind, Scope, Severity};
 
 fn config(text: &str) -> ScriptConfig {
@@ -406,9 +407,18 @@ fn interpret_checks_ids_and_keeps_good_lines() {
     let out = b"M1 \"1:eth0\" 8.5\r\n\nM9 1\nM1 \"7:x\" 2\nE1 -300 0 \"m\" \"{\"Exit code\":1}\" S\nE5 0 0 \"m\"\ngarbage here\nM2 \"2:a,3:b\" 4\nM1 \xff\xfe\nM1\n";
     let d = interpret(out, &c, 1_000_000_000, 20);
     assert_eq!(d.samples.len(), 2);
-    assert_eq!(d.samples[0].dimensions.first().unwrap().name, "interface");
-    assert_eq!(d.samples[0].dimensions.first().unwrap().value, "eth0");
-    assert_eq!(d.samples[1].dimensions.get(1).unwrap().name, "dimension3");
+    assert_eq!(
+        d.samples.get(0).unwrap().dimensions.first().unwrap().name,
+        "interface"
+    );
+    assert_eq!(
+        d.samples.get(0).unwrap().dimensions.first().unwrap().value,
+        "eth0"
+    );
+    assert_eq!(
+        d.samples.get(1).unwrap().dimensions.get(1).unwrap().name,
+        "dimension3"
+    );
     assert_eq!(d.events.len(), 1);
     assert_eq!(d.events[0].start_s, 1_000_000 - 300);
     assert_eq!(d.events[0].end_s, 1_000_000);
@@ -456,4 +466,57 @@ fn interpret_survives_binary_output() {
     let d = interpret(out.as_slice(), &c, 0, 20);
     assert!(d.problems.len() <= 20);
     assert!(d.lines_parsed + d.lines_rejected > 0);
+}
+
+/// A large output is parsed in pieces (on several threads where there are CPUs): the result is
+/// the one a single pass gives: samples in order with their dimensions, problems with the right
+/// line numbers in order, the description limit counted across pieces.
+#[test]
+fn a_large_output_parses_as_one_pass_would() {
+    let c = parse_config(
+        br#"{"maxruntime":1,"metrics":[{"id":1,"dimensions":[{"id":1,"name":"if"},{"id":2,"name":"dir"}]}]}"#,
+        ConfigLimits::default(),
+    )
+    .unwrap()
+    .0;
+    let lines = 600_000; // about 17 MB: several pieces
+    let bad = |i: usize| i % 100_000 == 99_999;
+    let mut out = String::new();
+    for i in 0..lines {
+        if bad(i) {
+            out.push_str("M9 1\n");
+        } else {
+            out.push_str(&format!("M1 \"1:eth{},2:r\0x\" {i}\n", i % 7));
+        }
+    }
+    let d = interpret(out.into_bytes(), &c, 0, 4);
+    let bad_lines: Vec<u64> = (0..lines)
+        .filter(|&i| bad(i))
+        .map(|i| i as u64 + 1)
+        .collect();
+    assert_eq!(d.lines_rejected, bad_lines.len() as u64);
+    assert_eq!(d.samples.len(), lines - bad_lines.len());
+    assert_eq!(
+        d.problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+        bad_lines[..4]
+    );
+    assert!(d.problems[3]
+        .message
+        .starts_with(&format!("line {}:", bad_lines[3])));
+    assert_eq!(d.problems_omitted, bad_lines.len() as u64 - 4);
+    for (k, s) in d.samples.iter().enumerate().step_by(9_973) {
+        // The k-th sample is line k plus the bad lines before it.
+        let i = k + bad_lines.iter().filter(|&&b| b as usize <= k + 1).count();
+        let i = if bad(i) { i + 1 } else { i };
+        assert_eq!(s.value, i as f64, "sample {k}");
+        let dims: Vec<_> = s
+            .dimensions
+            .iter()
+            .map(|d| (d.id, d.name, d.value))
+            .collect();
+        let eth = format!("eth{}", i % 7);
+        assert_eq!(dims, [(1, "if", eth.as_str()), (2, "dir", "r\u{FFFD}x")]);
+        let (_, _, value) = s.dimensions.c_strs(1).unwrap();
+        assert_eq!(value.to_str().unwrap(), "r\u{FFFD}x");
+    }
 }

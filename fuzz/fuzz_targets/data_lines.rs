@@ -3,7 +3,7 @@
 #![no_main]
 
 use gsp::protocol::config::{parse_config, ConfigLimits};
-use gsp::protocol::data::interpret;
+use gsp::protocol::interpret::interpret;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

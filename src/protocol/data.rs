@@ -1,17 +1,11 @@
 //! Data mode (`-d`): metric and event lines.
 //!
-//! [`parse_line`] knows only the syntax (every shape in PROTOCOL-NOTES.md); [`interpret`] checks a
-//! whole run's output against the script's configuration and resolves event times.
+//! [`parse_line`] knows only the syntax (every shape in PROTOCOL-NOTES.md);
+//! [`super::interpret`] checks a whole run's output against the script's configuration.
 
 use serde_json::Value;
 
-use crate::protocol::config::{excerpt, ScriptConfig};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
-
-use crate::dimensions::{DimSpan, Dimensions, RunText};
-use crate::record::{DiagnosticKind, Scope};
+use crate::record::Scope;
 
 /// A metric line: `M<id> ["<dim>:<value>,..."] <value>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +67,7 @@ pub fn parse_line(line: &str) -> Result<Option<Line<'_>>, LineError> {
 }
 
 /// A parsed line whose metric dimensions went into the caller's vector.
-enum Parsed<'a> {
+pub(crate) enum Parsed<'a> {
     Blank,
     Metric { id: i64, value: f64 },
     Event(EventLine<'a>),
@@ -81,7 +75,10 @@ enum Parsed<'a> {
 
 /// [`parse_line`], with a metric line's `(dimension id, value)` pairs written into `dims`
 /// (cleared first), so a run's lines share one vector.
-fn parse_into<'a>(line: &'a str, dims: &mut Vec<(i64, &'a str)>) -> Result<Parsed<'a>, LineError> {
+pub(crate) fn parse_into<'a>(
+    line: &'a str,
+    dims: &mut Vec<(i64, &'a str)>,
+) -> Result<Parsed<'a>, LineError> {
     dims.clear();
     let line = trim_blanks(line, true);
     if line.is_empty() {
@@ -308,246 +305,4 @@ fn attributes_json(raw: &str) -> Result<String, LineError> {
             raw.chars().take(60).collect::<String>()
         )),
     }
-}
-
-/// A line the run could not deliver.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LineProblem {
-    /// 1-based line number in the run's stdout.
-    pub line: u64,
-    /// `LineInvalid`, `UnknownMetric`, `UnknownEvent` or `UnknownDimension`.
-    pub kind: DiagnosticKind,
-    /// `line N: <reason>: `<excerpt>``.
-    pub message: String,
-}
-
-/// A metric value before calctype.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// The metric id.
-    pub metric_id: i64,
-    /// With declared names; views into the run's output.
-    pub dimensions: Dimensions,
-    /// As printed.
-    pub value: f64,
-}
-
-/// An event with absolute times.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedEvent {
-    /// The event id.
-    pub event_id: i64,
-    /// Unix seconds.
-    pub start_s: i64,
-    /// Unix seconds.
-    pub end_s: i64,
-    /// The message.
-    pub message: String,
-    /// Compact JSON object.
-    pub attributes_json: String,
-    /// Server or application.
-    pub scope: Scope,
-}
-
-/// Everything one data run printed, checked against the configuration.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunData {
-    /// Valid metric lines in output order.
-    pub samples: Vec<Sample>,
-    /// Valid event lines in output order.
-    pub events: Vec<ResolvedEvent>,
-    /// The first rejected lines (up to the limit given to [`interpret`]).
-    pub problems: Vec<LineProblem>,
-    /// Rejected lines beyond that limit (counted, not described).
-    pub problems_omitted: u64,
-    /// Lines delivered.
-    pub lines_parsed: u64,
-    /// Lines rejected.
-    pub lines_rejected: u64,
-}
-
-/// Event time: 0 is the run's time, negative is seconds before it, positive is absolute.
-pub fn resolve_time(t: i64, run_s: i64) -> i64 {
-    match t {
-        0 => run_s,
-        t if t < 0 => run_s.saturating_add(t),
-        t => t,
-    }
-}
-
-/// Checks a data run's stdout against `config`. `run_time_ms` is the host time of the run;
-/// at most `max_problems` rejected lines are described, the rest counted.
-///
-/// The output becomes the samples' text: dimension values are NUL-terminated where they stand
-/// and the declared names are appended once, so a run's samples cost allocations per run, not
-/// per line.
-pub fn interpret(
-    output: impl Into<Vec<u8>>,
-    config: &ScriptConfig,
-    run_time_ms: i64,
-    max_problems: usize,
-) -> RunData {
-    let mut output = output.into();
-    let mut data = RunData::default();
-    let mut rows: Vec<(i64, f64, usize)> = Vec::with_capacity(output.len() / 24);
-    let mut spans: Vec<DimSpan> = Vec::with_capacity(output.len() / 12);
-    // Names (and values holding a NUL) go after the output: their offsets are from its end.
-    let mut appended: Vec<u8> = Vec::new();
-    let mut names: HashMap<*const u8, (usize, usize), BuildHasherDefault<AddressHasher>> =
-        HashMap::default();
-    let run_s = run_time_ms.div_euclid(1000);
-    {
-        let base = output.as_ptr() as usize;
-        let mut pairs: Vec<(i64, &str)> = Vec::new();
-        for (i, raw) in output.split(|&b| b == b'\n').enumerate() {
-            let line_no = i as u64 + 1;
-            let mut reject = |kind: DiagnosticKind, reason: String, text: &str| {
-                data.lines_rejected += 1;
-                if data.problems.len() < max_problems {
-                    data.problems.push(LineProblem {
-                        line: line_no,
-                        kind,
-                        message: format!("line {line_no}: {reason}: {}", excerpt(text)),
-                    });
-                } else {
-                    data.problems_omitted += 1;
-                }
-            };
-            let text = match std::str::from_utf8(raw) {
-                Ok(t) => t,
-                Err(_) => {
-                    if !raw.iter().all(u8::is_ascii_whitespace) {
-                        reject(
-                            DiagnosticKind::LineInvalid,
-                            "not valid UTF-8".into(),
-                            &String::from_utf8_lossy(raw),
-                        );
-                    }
-                    continue;
-                }
-            };
-            match parse_into(text, &mut pairs) {
-                Ok(Parsed::Blank) => {}
-                Err(LineError(reason)) => reject(DiagnosticKind::LineInvalid, reason, text),
-                Ok(Parsed::Metric { id, value }) => {
-                    let Some(def) = config.metric(id) else {
-                        reject(
-                            DiagnosticKind::UnknownMetric,
-                            format!("metric id {id} is not declared by the configuration"),
-                            text,
-                        );
-                        continue;
-                    };
-                    let first = spans.len();
-                    let unknown = pairs.iter().find_map(|&(did, v)| {
-                        let Some(d) = def.dimension(did) else {
-                            return Some(did);
-                        };
-                        let (name_at, name_len) = *names
-                            .entry(d.name.as_ptr())
-                            .or_insert_with(|| append(&mut appended, &d.name));
-                        let (value_at, value_len) = if v.as_bytes().contains(&0) {
-                            append(&mut appended, v)
-                        } else {
-                            (v.as_ptr() as usize - base, v.len())
-                        };
-                        spans.push(DimSpan {
-                            id: did,
-                            name_at,
-                            name_len,
-                            value_at,
-                            value_len,
-                        });
-                        None
-                    });
-                    if let Some(did) = unknown {
-                        spans.truncate(first);
-                        reject(
-                            DiagnosticKind::UnknownDimension,
-                            format!("dimension id {did} is not declared for metric {id}"),
-                            text,
-                        );
-                        continue;
-                    }
-                    data.lines_parsed += 1;
-                    rows.push((id, value, first));
-                }
-                Ok(Parsed::Event(e)) => {
-                    if config.event(e.id).is_none() {
-                        reject(
-                            DiagnosticKind::UnknownEvent,
-                            format!("event id {} is not declared by the configuration", e.id),
-                            text,
-                        );
-                        continue;
-                    }
-                    data.lines_parsed += 1;
-                    data.events.push(ResolvedEvent {
-                        event_id: e.id,
-                        start_s: resolve_time(e.start, run_s),
-                        end_s: resolve_time(e.end, run_s),
-                        message: e.message.to_string(),
-                        attributes_json: e.attributes_json,
-                        scope: e.scope,
-                    });
-                }
-            }
-        }
-    }
-    // Every value in the output is followed by its delimiter (`,` or the closing quote), which
-    // no other span uses: it becomes the value's NUL.
-    let own = output.len();
-    for d in &mut spans {
-        if d.value_at >= APPENDED {
-            d.value_at = d.value_at - APPENDED + own;
-        } else {
-            output[d.value_at + d.value_len] = 0;
-        }
-        d.name_at = d.name_at - APPENDED + own;
-    }
-    output.extend_from_slice(&appended);
-    let text = Arc::new(RunText::new(output, spans));
-    let ends = rows.iter().skip(1).map(|r| r.2).chain([text.dim_count()]);
-    data.samples = rows
-        .iter()
-        .zip(ends)
-        .map(|(&(metric_id, value, first), end)| Sample {
-            metric_id,
-            value,
-            dimensions: Dimensions::of_run(&text, first, end - first),
-        })
-        .collect();
-    data
-}
-
-/// Hashes a name's address: a run looks its dimension names up once per value.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// Offsets at or above this are in the appended part (no output is this large).
-const APPENDED: usize = usize::MAX / 2;
-
-/// Appends `s` NUL-terminated (a NUL in it shows as U+FFFD); returns its marked offset and length.
-fn append(appended: &mut Vec<u8>, s: &str) -> (usize, usize) {
-    let at = appended.len();
-    appended.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
-    let len = appended.len() - at;
-    appended.push(0);
-    (APPENDED + at, len)
 }

@@ -3,3 +3,4 @@
 pub mod config;
 pub mod data;
 mod document;
+pub mod interpret;

@@ -19,7 +19,7 @@ use crate::process::{exec, Event, ExitStatus, RunEnd, RunResult, SpawnError};
 use crate::protocol::config::{
     parse_config_cancellable, Calctype, ConfigError, ConfigNote, ScriptConfig,
 };
-use crate::protocol::data::{interpret, RunData};
+use crate::protocol::interpret::{interpret, RunData};
 use crate::record::ScriptId;
 use crate::record::{ConfigRecord, Diagnostic, EventRecord, MetricRecord, Record};
 
@@ -411,7 +411,7 @@ impl Core {
         drop(st);
 
         difference.begin_run();
-        for s in data.samples {
+        for s in data.samples.iter() {
             let Some(def) = config.metric(s.metric_id) else {
                 continue;
             };

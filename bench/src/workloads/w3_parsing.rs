@@ -55,7 +55,7 @@ pub fn measure_interpret(file: &str) -> Value {
     .unwrap()
     .0;
     let t0 = Instant::now();
-    let d = gsp::protocol::data::interpret(bytes.as_slice(), &config, 0, 20);
+    let d = gsp::protocol::interpret::interpret(bytes.as_slice(), &config, 0, 20);
     let parse = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     drop(d);
