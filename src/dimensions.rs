@@ -80,11 +80,23 @@ impl RunText {
     }
 }
 
+/// A share of a run's text for a batch of records. Records count their references here, not on
+/// the run's text itself: a worker making records and a host dropping earlier ones then touch
+/// different counters (one shared counter bounced between the CPUs on every record).
+pub(crate) struct TextShare(Arc<RunText>);
+
+impl TextShare {
+    /// A new share of `text`.
+    pub(crate) fn of(text: &Arc<RunText>) -> Arc<TextShare> {
+        Arc::new(TextShare(Arc::clone(text)))
+    }
+}
+
 /// The dimension values of one metric record, in the order the line gave them. Cloning one is
 /// cheap: it shares its run's text.
 #[derive(Clone)]
 pub struct Dimensions {
-    text: Arc<RunText>,
+    text: Arc<TextShare>,
     start: u32,
     len: u32,
 }
@@ -127,15 +139,15 @@ impl Dimensions {
         }
         let len = u32::try_from(dims.len()).expect("fewer than 2^32 dimensions");
         Dimensions {
-            text: Arc::new(RunText::new(bytes, Vec::new(), dims)),
+            text: TextShare::of(&Arc::new(RunText::new(bytes, Vec::new(), dims))),
             start: 0,
             len,
         }
     }
 
-    /// The dimensions `start..start + len` of a run's text.
-    pub(crate) fn of_run(text: &Arc<RunText>, start: u32, len: u32) -> Dimensions {
-        debug_assert!((start + len) as usize <= text.dims.len());
+    /// The dimensions `start..start + len` of a run's text, through a share of it.
+    pub(crate) fn of_run(text: &Arc<TextShare>, start: u32, len: u32) -> Dimensions {
+        debug_assert!((start + len) as usize <= text.0.dims.len());
         Dimensions {
             text: Arc::clone(text),
             start,
@@ -166,7 +178,7 @@ impl Dimensions {
     /// All of them, in line order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            text: &self.text,
+            text: &self.text.0,
             spans: self.spans().iter(),
         }
     }
@@ -176,17 +188,17 @@ impl Dimensions {
         let d = self.spans().get(i)?;
         Some((
             d.id,
-            self.text.c_str_at(d.name_at, d.name_len),
-            self.text.c_str_at(d.value_at, d.value_len),
+            self.text.0.c_str_at(d.name_at, d.name_len),
+            self.text.0.c_str_at(d.value_at, d.value_len),
         ))
     }
 
     fn spans(&self) -> &[DimSpan] {
-        &self.text.dims[self.start as usize..(self.start + self.len) as usize]
+        &self.text.0.dims[self.start as usize..(self.start + self.len) as usize]
     }
 
     fn dimension(&self, d: &DimSpan) -> Dimension<'_> {
-        self.text.dimension(d)
+        self.text.0.dimension(d)
     }
 }
 

@@ -20,7 +20,7 @@ use super::{panic_message, Event, Launcher, RunEnd, RunRequest, RunResult};
 const READ_BUDGET: usize = 256 * 1024;
 /// How long a new run's pipes go unwatched (its exit is watched): a script that fills a pipe
 /// within this time waits at most this long for gsp to read.
-const OUTPUT_WATCH_DELAY: Duration = Duration::from_millis(20);
+const OUTPUT_WATCH_DELAY: Duration = Duration::from_millis(5);
 /// stderr read from a run that has exited, at most (what a pipe can hold, with room to spare).
 const EXIT_STDERR_BUDGET: usize = 4 * 1024 * 1024;
 /// Poll interval for runs whose exit cannot be watched with a pidfd.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::config::{excerpt, MetricDef, ScriptConfig};
 use super::data::{parse_into, LineError, Parsed};
-use crate::dimensions::{DimSpan, Dimensions, RunText, EXTRA, MAX_TEXT};
+use crate::dimensions::{DimSpan, Dimensions, RunText, TextShare, EXTRA, MAX_TEXT};
 use crate::record::{DiagnosticKind, Scope};
 
 /// Output from this size on is parsed in pieces of at least this size, one per CPU (up to
@@ -88,19 +88,60 @@ impl Samples {
 
     /// The `i`-th, in output order.
     pub fn get(&self, i: usize) -> Option<Sample> {
-        self.rows.get(i).map(|r| self.sample(r))
+        self.rows
+            .get(i)
+            .map(|r| r.sample(&TextShare::of(&self.text)))
     }
 
     /// All of them, in output order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Sample> + '_ {
-        self.rows.iter().map(|r| self.sample(r))
+    pub fn iter(&self) -> SampleIter<'_> {
+        SampleIter {
+            samples: self,
+            rows: self.rows.iter(),
+            share: None,
+            left: 0,
+        }
+    }
+}
+
+/// Samples in output order. Each batch of them holds its run's text through a share of its
+/// own, so their reference counts are not all on one counter.
+pub struct SampleIter<'a> {
+    samples: &'a Samples,
+    rows: std::slice::Iter<'a, Row>,
+    share: Option<Arc<TextShare>>,
+    left: usize,
+}
+
+/// Samples per share of the run's text.
+const SHARE_BATCH: usize = 1024;
+
+impl Iterator for SampleIter<'_> {
+    type Item = Sample;
+
+    fn next(&mut self) -> Option<Sample> {
+        let row = self.rows.next()?;
+        if self.left == 0 {
+            self.share = Some(TextShare::of(&self.samples.text));
+            self.left = SHARE_BATCH;
+        }
+        self.left -= 1;
+        Some(row.sample(self.share.as_ref().expect("set above")))
     }
 
-    fn sample(&self, r: &Row) -> Sample {
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
+}
+
+impl ExactSizeIterator for SampleIter<'_> {}
+
+impl Row {
+    fn sample(&self, share: &Arc<TextShare>) -> Sample {
         Sample {
-            metric_id: r.metric_id,
-            value: r.value,
-            dimensions: Dimensions::of_run(&self.text, r.first, r.len),
+            metric_id: self.metric_id,
+            value: self.value,
+            dimensions: Dimensions::of_run(share, self.first, self.len),
         }
     }
 }

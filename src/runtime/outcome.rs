@@ -17,7 +17,7 @@ use crate::diagnostic::{printable, shortened};
 use crate::diagnostic::{DiagnosticKind, Severity};
 use crate::process::{exec, Event, ExitStatus, RunEnd, RunResult, SpawnError};
 use crate::protocol::config::{
-    parse_config_cancellable, Calctype, ConfigError, ConfigNote, ScriptConfig,
+    parse_config_cancellable, Calctype, ConfigError, ConfigNote, MetricDef, ScriptConfig,
 };
 use crate::protocol::interpret::{interpret, RunData};
 use crate::record::ScriptId;
@@ -411,9 +411,21 @@ impl Core {
         drop(st);
 
         difference.begin_run();
+        // The previous sample's metric (runs print the same metric many times in a row), with
+        // the name its records share: one copy per chunk of records, so the host dropping one
+        // chunk's records and this thread making the next count on different counters.
+        let mut last: Option<(&MetricDef, Arc<str>)> = None;
         for s in data.samples.iter() {
-            let Some(def) = config.metric(s.metric_id) else {
-                continue;
+            let (def, name) = match &last {
+                Some((def, name)) if def.id == s.metric_id => (*def, name.clone()),
+                _ => match config.metric(s.metric_id) {
+                    Some(def) => {
+                        let name: Arc<str> = Arc::from(&*def.name);
+                        last = Some((def, name.clone()));
+                        (def, name)
+                    }
+                    None => continue,
+                },
             };
             let value = match def.calctype {
                 Calctype::Difference if same_config => {
@@ -429,11 +441,12 @@ impl Core {
                 // Let the host drain while the rest of a large run is turned into records.
                 self.queue
                     .push_all(std::mem::replace(records, Vec::with_capacity(PUSH_CHUNK)));
+                last = None;
             }
             records.push(Record::Metric(MetricRecord {
                 script_id: id,
                 metric_id: s.metric_id,
-                metric_name: def.name.clone(),
+                metric_name: name,
                 time_ms: info.host_ms,
                 value,
                 dimensions: s.dimensions,
