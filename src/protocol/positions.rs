@@ -2,7 +2,7 @@
 //! naming each member and element by its path (`metrics[2].datatype`) with its line and column,
 //! without building a tree (the document may be large).
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One member (`key` is set) or array element, as the walk meets it.
 #[derive(Debug)]
@@ -23,9 +23,16 @@ pub(crate) struct Place<'a> {
 
 /// Calls `visit` for every member and element down to `max_depth` levels (1: the top level's
 /// members), in document order. Returns the position of the document's first character.
-/// `text` must be valid JSON (parse it first); anything else gives meaningless places.
-pub(crate) fn walk(text: &str, max_depth: usize, visit: &mut dyn FnMut(&Place)) -> (u64, u64) {
+/// `text` must be valid JSON (parse it first); anything else gives meaningless places. The walk
+/// stops early, between elements, once `cancel` is set.
+pub(crate) fn walk(
+    text: &str,
+    max_depth: usize,
+    cancel: &AtomicBool,
+    visit: &mut dyn FnMut(&Place),
+) -> (u64, u64) {
     let mut w = Walker {
+        cancel,
         text,
         pos: 0,
         line: 1,
@@ -41,6 +48,7 @@ pub(crate) fn walk(text: &str, max_depth: usize, visit: &mut dyn FnMut(&Place)) 
 }
 
 struct Walker<'t, 'v> {
+    cancel: &'v AtomicBool,
     text: &'t str,
     pos: usize,
     line: u64,
@@ -115,7 +123,8 @@ impl<'t> Walker<'t, '_> {
     fn object(&mut self, depth: usize) {
         self.pos += 1;
         let visiting = depth < self.max_depth;
-        let mut first_lines: HashMap<&'t str, u64> = HashMap::new();
+        // Objects have a few keys: a list is cheaper than a map per object.
+        let mut first_lines: Vec<(&'t str, u64)> = Vec::new();
         loop {
             self.blank();
             match self.byte() {
@@ -135,10 +144,12 @@ impl<'t> Walker<'t, '_> {
             self.pos += 1; // the colon
             let parent_len = self.path.len();
             if visiting {
-                let repeats_line = match first_lines.get(key) {
-                    Some(&l) => Some(l),
+                let repeats_line = match first_lines.iter().find(|(k, _)| *k == key) {
+                    Some(&(_, l)) => Some(l),
                     None => {
-                        first_lines.insert(key, line);
+                        if first_lines.len() < 64 {
+                            first_lines.push((key, line));
+                        }
                         None
                     }
                 };
@@ -174,6 +185,10 @@ impl<'t> Walker<'t, '_> {
                 }
                 b',' => {
                     self.pos += 1;
+                    if depth < 2 && self.cancel.load(Ordering::Relaxed) {
+                        self.pos = self.text.len();
+                        return;
+                    }
                     continue;
                 }
                 _ => {}
@@ -208,7 +223,7 @@ mod tests {
     fn paths_lines_and_repeats() {
         let text = "{\n  \"a\": 1,\n  \"m\": [ {\"id\": \"x,}\\\"\", \"id\": 2},\n 7 ],\n  \"a\": {\"b\": [1]}\n}";
         let mut seen = Vec::new();
-        let start = walk(text, 3, &mut |p| {
+        let start = walk(text, 3, &AtomicBool::new(false), &mut |p| {
             seen.push((
                 p.path.to_string(),
                 p.parent.to_string(),

@@ -2,6 +2,7 @@
 //! keys the reader skips unread (unknown keys) or overrides (a repeated key: the last counts).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 
 use super::entries::suggest;
 use super::ConfigNote;
@@ -103,14 +104,21 @@ fn key_advice(p: &Place, notes: &mut Vec<ConfigNote>) {
 }
 
 /// Gives every note the position of its path in `text` (a valid document; the last of repeated
-/// places, since the last one counts) and adds advice about unknown and repeated keys.
-pub(super) fn place_notes(text: &str, notes: &mut Vec<ConfigNote>) {
-    let mut wanted: HashMap<String, Option<(u64, u64)>> =
-        notes.iter().map(|n| (n.path.clone(), None)).collect();
+/// places, since the last one counts) and adds advice about unknown and repeated keys. Stops
+/// early once `cancel` is set.
+pub(super) fn place_notes(text: &str, notes: &mut Vec<ConfigNote>, cancel: &AtomicBool) {
+    let mut wanted: HashMap<String, Option<(u64, u64)>> = notes
+        .iter()
+        .filter(|n| !n.path.is_empty())
+        .map(|n| (n.path.clone(), None))
+        .collect();
     let mut key_notes = Vec::new();
-    let start = walk(text, DEPTH, &mut |p| {
-        if let Some(slot) = wanted.get_mut(p.path) {
-            *slot = Some((p.line, p.column));
+    let start = walk(text, DEPTH, cancel, &mut |p| {
+        // Usually no note names a path: then nothing is looked up.
+        if !wanted.is_empty() {
+            if let Some(slot) = wanted.get_mut(p.path) {
+                *slot = Some((p.line, p.column));
+            }
         }
         key_advice(p, &mut key_notes);
     });

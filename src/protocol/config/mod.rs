@@ -31,6 +31,9 @@ use crate::protocol::document::{self, ReadError};
 /// Default period (seconds) when a configuration gives none: the protocol's "every minute".
 pub const DEFAULT_PERIOD_S: u32 = 60;
 
+/// Documents up to this size are walked for note positions and key advice.
+const MAX_WALKED_BYTES: usize = 4 << 20;
+
 /// Bounds applied to a configuration (from the runtime options).
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigLimits {
@@ -95,7 +98,8 @@ pub struct ConfigNote {
     /// What it is about, as a JSON path: `maxruntime`, `metrics[2]`, `metrics[2].datatype`;
     /// empty for the document as a whole. A missing member is named by its entry.
     pub path: String,
-    /// The 1-based line of `path` in the output (its key, or the entry's first character).
+    /// The 1-based line of `path` in the output (its key, or the entry's first character);
+    /// `None` in documents over 4 MiB, which are not walked for positions.
     pub line: Option<u64>,
     /// The 1-based column (in characters) on `line`.
     pub column: Option<u64>,
@@ -201,7 +205,16 @@ pub fn parse_config_cancellable(
     let period_s = effective_period(doc.period.as_ref(), limits, &mut notes);
     notes.append(&mut doc.metrics.notes);
     notes.append(&mut doc.events.notes);
-    keys::place_notes(source, &mut notes);
+    // Positions and key advice are for authors reading a report; a document far larger than
+    // any hand-written configuration is not walked a second time (its notes have no position).
+    if source.len() <= MAX_WALKED_BYTES {
+        keys::place_notes(source, &mut notes, cancel);
+    }
+    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(ConfigError::whole(
+            "reading the configuration was cancelled: the runtime is shutting down".into(),
+        ));
+    }
     let reported = notes.iter().filter(|n| !n.advice).cloned().collect();
     let (metrics, events) = (doc.metrics.items, doc.events.items);
     let json = normalized::normalized_json(period_s, max_runtime_ms, &metrics, &events);
@@ -223,7 +236,7 @@ pub fn parse_config_cancellable(
 /// The line of the top-level member `key` (for errors about it).
 fn doc_line(source: &str, key: &str) -> Option<u64> {
     let mut line = None;
-    crate::protocol::positions::walk(source, 1, &mut |p| {
+    crate::protocol::positions::walk(source, 1, &AtomicBool::new(false), &mut |p| {
         if p.key == Some(key) {
             line = Some(p.line);
         }
