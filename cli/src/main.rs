@@ -4,7 +4,6 @@
 mod check;
 mod collectd;
 mod influx;
-mod jsonpos;
 mod lint;
 mod names;
 mod prom;
@@ -114,12 +113,15 @@ Examples:
 The command line is split like a shell would when it is one argument, and taken word by word
 when it is several. `gsp check` runs configuration mode once and data mode --runs times (2 by
 default, so Difference metrics report values), back to back: the period is not waited for.
-It reports spawn problems and their likely cause, exit status and stderr, JSON errors with
-their position, missing, unknown, misspelled and out-of-range fields with line numbers,
-duplicate ids, every rejected data line, metrics never reported, undeclared ids, and runs
-close to maxruntime. Exit status: 0 when there is no error (warnings allowed), 1 when there
-are errors (among them a script that delivers no value and no event at all), 2 on usage
-errors, like promtool check.";
+Scripts run through the same runtime and options as with `gsp run`, and findings have the
+severity `gsp run` gives them. It reports everything that stops a script file from starting,
+exit status and stderr, JSON errors, the parser's notes on the configuration (missing,
+unknown, repeated, misspelled and out-of-range fields, skipped entries, duplicate ids) with
+line, column and JSON path, metrics sharing a name, every rejected data line, ids shifted by
+one, failure markers (-1) next to stderr output, metrics never reported, and runs close to
+maxruntime. Exit status: 0 when there is no error (warnings allowed unless --strict), 1 when
+there are errors (among them a script that delivers no value and no event at all), 2 on
+usage errors, like promtool check.";
 
 #[derive(Parser)]
 #[command(
@@ -192,6 +194,9 @@ struct CheckArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Warnings fail the check too (exit status 1), e.g. as a gate in CI.
+    #[arg(long)]
+    strict: bool,
     /// The script's command line: one argument split like a shell would, or several words.
     /// Options of gsp check come first: an unknown one is a usage error, not part of the
     /// command line; words after the first (or after --) belong to the script.
@@ -228,7 +233,14 @@ fn main() -> ExitCode {
     }
     match cli.command {
         Command::Run(args) => run_command(args),
-        Command::Check(args) => check::check(&args.command, args.runs, args.json),
+        Command::Check(args) => {
+            let settings = check::Settings {
+                runs: args.runs,
+                json: args.json,
+                strict: args.strict,
+            };
+            check::check(&args.command, settings, options())
+        }
     }
 }
 
@@ -237,8 +249,17 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The runtime options `gsp run` and `gsp check` share (a runtime per script: one worker is
+/// plenty for a single script), so a check runs scripts the way `gsp run` does.
+fn options() -> Options {
+    Options {
+        worker_threads: 1,
+        ..Options::default()
+    }
+}
+
 fn run_command(args: RunArgs) -> ExitCode {
-    let mut options = Options::default();
+    let mut options = options();
     if let Some(p) = args.period_override {
         if p < options.min_period_s {
             if !args.allow_short_period {
@@ -272,7 +293,5 @@ fn run_command(args: RunArgs) -> ExitCode {
     if stdout == Some(Format::Collectd) {
         collectd::adjust_options(&mut options, args.period_override);
     }
-    // One runtime per script: one worker is plenty for a single script.
-    options.worker_threads = 1;
     run::run(settings, &args.scripts, options)
 }

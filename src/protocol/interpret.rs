@@ -258,6 +258,17 @@ pub fn interpret(
         })
     };
     let mut data = merge(parts, max_problems);
+    let first_undeclared = data
+        .run
+        .problems
+        .iter()
+        .position(|p| p.kind == DiagnosticKind::UnknownMetric);
+    if let Some(i) = first_undeclared {
+        let printed: Vec<i64> = data.pending.0.iter().map(|r| r.metric_id).collect();
+        if let Some(shift) = shifted_ids(config, &data.undeclared, &printed) {
+            data.run.problems[i].message.push_str(&shift);
+        }
+    }
     if let Some(p) = truncated {
         data.run.problems.insert(0, p);
     }
@@ -272,6 +283,37 @@ pub fn interpret(
         text: Arc::new(RunText::new(output, extra, spans)),
     };
     data.run
+}
+
+/// Names ids shifted by one (declared 0..2, printed M1..M3), a common off-by-one: every
+/// undeclared id is a declared id plus (or minus) one, and the declared id at the far end was
+/// never printed.
+fn shifted_ids(config: &ScriptConfig, undeclared: &[i64], printed: &[i64]) -> Option<String> {
+    let declared = config.metrics.iter().map(|m| m.id);
+    let (low, high) = (declared.clone().min()?, declared.max()?);
+    let all_declared = |by: i64| {
+        !undeclared.is_empty()
+            && undeclared
+                .iter()
+                .all(|&u| config.metric(u.saturating_add(by)).is_some())
+    };
+    let up = if all_declared(-1) && !printed.contains(&low) {
+        true
+    } else if all_declared(1) && !printed.contains(&high) {
+        false
+    } else {
+        return None;
+    };
+    let ids = printed.iter().chain(undeclared).copied();
+    let (p_low, p_high) = (ids.clone().min()?, ids.max()?);
+    let (fix, declare) = if up {
+        ("one less", "one more")
+    } else {
+        ("one more", "one less")
+    };
+    Some(format!(
+        "; the metric ids look shifted by one: this run printed M{p_low}..M{p_high}, the configuration declares ids {low}..{high}, so other lines were delivered as the wrong metric; print each id {fix}, or declare each {declare}"
+    ))
 }
 
 /// What every piece of one run's parse shares.
@@ -290,12 +332,15 @@ struct Part {
     spans: Vec<DimSpan>,
     extra: Vec<u8>,
     run: RunData,
+    /// Undeclared metric ids printed (a few suffice to tell ids shifted by one).
+    undeclared: Vec<i64>,
 }
 
 /// The merged run, before the text is made.
 struct Merged {
     run: RunData,
     pending: (Vec<Row>, Vec<DimSpan>, Vec<u8>),
+    undeclared: Vec<i64>,
 }
 
 impl Job<'_> {
@@ -397,6 +442,9 @@ impl Job<'_> {
                         Some((last_id, def)) if last_id == id => def,
                         _ => {
                             let Some(def) = self.config.metric(id) else {
+                                if part.undeclared.len() < 64 && !part.undeclared.contains(&id) {
+                                    part.undeclared.push(id);
+                                }
                                 reject(
                                     DiagnosticKind::UnknownMetric,
                                     format!("metric id {id} is not declared by the configuration"),
@@ -488,7 +536,13 @@ fn merge(parts: Vec<Part>, max_problems: usize) -> Merged {
     let first = parts.next().unwrap_or_default();
     let (mut rows, mut spans, mut extra, mut run) =
         (first.rows, first.spans, first.extra, first.run);
+    let mut undeclared = first.undeclared;
     for part in parts {
+        for id in part.undeclared {
+            if !undeclared.contains(&id) {
+                undeclared.push(id);
+            }
+        }
         let (span_base, extra_base) = (spans.len() as u32, extra.len() as u32);
         rows.extend(part.rows.into_iter().map(|r| Row {
             first: r.first + span_base,
@@ -514,6 +568,7 @@ fn merge(parts: Vec<Part>, max_problems: usize) -> Merged {
     Merged {
         run,
         pending: (rows, spans, extra),
+        undeclared,
     }
 }
 
@@ -545,5 +600,37 @@ impl Hasher for AddressHasher {
 
     fn write_usize(&mut self, n: usize) {
         self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::config::{parse_config, ConfigLimits};
+
+    fn config(text: &str) -> ScriptConfig {
+        parse_config(text.as_bytes(), ConfigLimits::default())
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn ids_shifted_by_one_are_named_once() {
+        let c = config(r#"{"metrics": [{"id": 0}, {"id": 1}, {"id": 2}]}"#);
+        let run = interpret(&b"M1 5\nM2 6\nM3 7\n"[..], &c, 0, 20);
+        assert_eq!(run.problems.len(), 1);
+        assert!(
+            run.problems[0].message.contains(
+                "shifted by one: this run printed M1..M3, the configuration declares ids 0..2"
+            ),
+            "{}",
+            run.problems[0].message
+        );
+        let down = config(r#"{"metrics": [{"id": 1}, {"id": 2}]}"#);
+        let run = interpret(&b"M0 5\nM1 6\n"[..], &down, 0, 20);
+        assert!(run.problems[0].message.contains("print each id one more"));
+        // An undeclared id that is no neighbour is not a shift.
+        let run = interpret(&b"M0 1\nM1 5\nM9 6\n"[..], &c, 0, 20);
+        assert!(!run.problems[0].message.contains("shifted"));
     }
 }
