@@ -74,10 +74,33 @@ impl RunText {
     }
 
     fn c_str_at(&self, at: u32, len: u32) -> &CStr {
-        // SAFETY: RunText::new's contract: a NUL follows every span, and a span holds none
-        // (the parser moves a value with a NUL out of place, with U+FFFD for the NUL).
-        unsafe { CStr::from_bytes_with_nul_unchecked(self.part(at, len)) }
+        let b = self.part(at, len);
+        if b[..b.len() - 1].contains(&0) {
+            // A text holding NULs (see `push_text`): its C form, with U+FFFD for them, follows.
+            let start = (at & !EXTRA) as usize + len as usize + 1;
+            let rest = if at & EXTRA != 0 {
+                &self.extra[start..]
+            } else {
+                &self.bytes[start..]
+            };
+            return CStr::from_bytes_until_nul(rest).expect("a C form follows");
+        }
+        // SAFETY: the span holds no NUL and RunText::new's contract puts one after it.
+        unsafe { CStr::from_bytes_with_nul_unchecked(b) }
     }
+}
+
+/// Appends `s` NUL-terminated to `buf`; returns its offset and length. A text holding a NUL is
+/// kept as it is for Rust, and followed by its C form (U+FFFD for each NUL), NUL-terminated.
+pub(crate) fn push_text(buf: &mut Vec<u8>, s: &str) -> (usize, usize) {
+    let at = buf.len();
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(0);
+    if s.as_bytes().contains(&0) {
+        buf.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+        buf.push(0);
+    }
+    (at, s.len())
 }
 
 /// A share of a run's text for a batch of records. Records count their references here, not on
@@ -114,15 +137,12 @@ pub struct Dimension<'a> {
 
 impl Dimensions {
     /// Dimensions of their own, not from a run's output (for hosts and tests that build
-    /// records): `(id, name, value)` in order. A NUL in a name or value shows as U+FFFD.
+    /// records): `(id, name, value)` in order. A NUL in a name or value shows as U+FFFD in C.
     pub fn new<'a>(pairs: impl IntoIterator<Item = (i64, &'a str, &'a str)>) -> Dimensions {
         let mut bytes = Vec::new();
         let mut dims = Vec::new();
         let push = |bytes: &mut Vec<u8>, s: &str| {
-            let at = bytes.len();
-            bytes.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
-            let len = bytes.len() - at;
-            bytes.push(0);
+            let (at, len) = push_text(bytes, s);
             assert!(bytes.len() <= MAX_TEXT, "dimensions of at most 2 GiB");
             (at as u32, len as u32)
         };
@@ -270,7 +290,7 @@ mod tests {
                 value: "eth0"
             }
         );
-        assert_eq!(v[1].value, "r\u{FFFD}x");
+        assert_eq!(v[1].value, "r\0x");
         let (id, name, value) = d.c_strs(1).unwrap();
         assert_eq!((id, name.to_str().unwrap()), (2, "dir"));
         assert_eq!(value.to_str().unwrap(), "r\u{FFFD}x");

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::config::{excerpt, MetricDef, ScriptConfig};
 use super::data::{parse_into, LineError, Parsed};
-use crate::dimensions::{DimSpan, Dimensions, RunText, TextShare, EXTRA, MAX_TEXT};
+use crate::dimensions::{push_text, DimSpan, Dimensions, RunText, TextShare, EXTRA, MAX_TEXT};
 use crate::record::{DiagnosticKind, Scope};
 
 /// Output from this size on is parsed in pieces of at least this size, one per CPU (up to
@@ -572,13 +572,10 @@ fn merge(parts: Vec<Part>, max_problems: usize) -> Merged {
     }
 }
 
-/// Appends `s` NUL-terminated to a piece's extra part (a NUL in it shows as U+FFFD); returns
+/// Appends `s` to a piece's extra part (see `push_text`); returns
 /// its marked offset and its length.
 fn append(extra: &mut Vec<u8>, s: &str) -> (u32, u32) {
-    let at = extra.len();
-    extra.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
-    let len = extra.len() - at;
-    extra.push(0);
+    let (at, len) = push_text(extra, s);
     assert!(extra.len() <= MAX_TEXT, "dimension names of at most 2 GiB");
     (at as u32 | EXTRA, len as u32)
 }

@@ -323,12 +323,17 @@ impl Core {
             Err(e) => {
                 bump(&self.counters.failed, 1);
                 script.schedule_failed(info);
-                records.push(Record::Diagnostic(Diagnostic::new(
-                    id,
-                    Severity::Error,
-                    DiagnosticKind::ConfigInvalid,
-                    format!("`{} -c`: {e}", info.command.shown),
-                )));
+                // The line of a syntax error, so hosts and `gsp check` can point at it.
+                let line = e.line;
+                records.push(Record::Diagnostic(Diagnostic {
+                    line,
+                    ..Diagnostic::new(
+                        id,
+                        Severity::Error,
+                        DiagnosticKind::ConfigInvalid,
+                        format!("`{} -c`: {e}", info.command.shown),
+                    )
+                }));
             }
             Ok((config, notes)) => {
                 bump(&self.counters.succeeded, 1);
