@@ -6,3 +6,4 @@ pub mod data;
 mod document;
 pub mod interpret;
 mod positions;
+pub mod samples;
