@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use gsp::{Calctype, Record, ScriptConfig, Severity};
 
-use crate::check::Finding;
+use crate::check::finding::Finding;
 
 /// A value many probes print when they fail, instead of printing nothing.
 const FAILURE_MARKER: f64 = -1.0;
