@@ -75,7 +75,8 @@ impl RunText {
 
     fn c_str_at(&self, at: u32, len: u32) -> &CStr {
         let b = self.part(at, len);
-        if b[..b.len() - 1].contains(&0) {
+        // Only the extra part holds texts with NULs: spans in the output never scan.
+        if at & EXTRA != 0 && b[..b.len() - 1].contains(&0) {
             // A text holding NULs (see `push_text`): its C form, with U+FFFD for them, follows.
             let start = (at & !EXTRA) as usize + len as usize + 1;
             let rest = if at & EXTRA != 0 {
@@ -144,7 +145,8 @@ impl Dimensions {
         let push = |bytes: &mut Vec<u8>, s: &str| {
             let (at, len) = push_text(bytes, s);
             assert!(bytes.len() <= MAX_TEXT, "dimensions of at most 2 GiB");
-            (at as u32, len as u32)
+            // In the extra part, where texts holding a NUL may be.
+            (at as u32 | EXTRA, len as u32)
         };
         for (id, name, value) in pairs {
             let (name_at, name_len) = push(&mut bytes, name);
@@ -159,7 +161,7 @@ impl Dimensions {
         }
         let len = u32::try_from(dims.len()).expect("fewer than 2^32 dimensions");
         Dimensions {
-            text: TextShare::of(&Arc::new(RunText::new(bytes, Vec::new(), dims))),
+            text: TextShare::of(&Arc::new(RunText::new(Vec::new(), bytes, dims))),
             start: 0,
             len,
         }

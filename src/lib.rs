@@ -23,7 +23,7 @@ mod runtime;
 
 pub use diagnostic::{printable, shortened, DiagnosticKind, Severity};
 pub use dimensions::{Dimension, Dimensions};
-pub use process::{EnvMode, ResourceLimits};
+pub use process::{panic_message, EnvMode, ResourceLimits};
 pub use protocol::config::{
     AttributeDef, Calctype, Datatype, DimensionDef, EventDef, MetricDef, ScriptConfig,
 };

@@ -3,6 +3,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use gsp::panic_message;
+
 use super::error::fail;
 use super::types::gsp_status;
 
@@ -22,13 +24,4 @@ pub(crate) fn boundary(f: impl FnOnce() -> gsp_status) -> gsp_status {
 /// Runs `f` for functions without a status; a panic is contained and ignored.
 pub(crate) fn boundary_void(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));
-}
-
-/// The text of a panic's payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
 }
