@@ -308,9 +308,6 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
         exec::reap(pid);
         return Err(explain(s, Stage::from_u8(stage), errno));
     }
-    for fd in [&out_r, &err_r] {
-        exec::set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
-    }
     Ok(Child {
         pid,
         pidfd: exec::pidfd_open(pid),
@@ -443,6 +440,12 @@ unsafe fn child_setup(args: &ChildArgs<'_>) -> Result<std::convert::Infallible, 
         }
         let [out_w, err_w] = args.stdio;
         if libc::dup2(s.devnull, 0) < 0 || libc::dup2(out_w, 1) < 0 || libc::dup2(err_w, 2) < 0 {
+            return Err(Stage::Stdio);
+        }
+        // The pipes were made non-blocking for gsp's ends; the script writes blocking.
+        if libc::fcntl(1, libc::F_SETFL, libc::O_WRONLY) < 0
+            || libc::fcntl(2, libc::F_SETFL, libc::O_WRONLY) < 0
+        {
             return Err(Stage::Stdio);
         }
         if let Some(cwd) = s.cwd {

@@ -137,20 +137,13 @@ fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
 /// A close-on-exec pipe as (read end, write end), both above stdio.
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
-    // SAFETY: fds has room for two descriptors.
-    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: fds has room for two descriptors. Both ends start non-blocking: gsp's read end must
+    // be (a grandchild holding the pipe must not block the loop), and the child clears it on its
+    // stdout and stderr before exec, which spares the host a system call per end.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) })?;
     // SAFETY: pipe2 returned two new descriptors that we now own.
     let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     Ok((above_stdio(r)?, above_stdio(w)?))
-}
-
-/// Sets O_NONBLOCK.
-/// Sets O_NONBLOCK on the read end of a pipe we just created (whose status flags are only
-/// O_RDONLY, so one F_SETFL does it).
-pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on a valid descriptor.
-    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_RDONLY | libc::O_NONBLOCK) })?;
-    Ok(())
 }
 
 /// Opens /dev/null for children's stdin (once per runtime).
@@ -367,6 +360,12 @@ impl Child {
     /// an unrelated process.
     pub fn signal_run(&self, sig: libc::c_int) {
         self.signal_leader(sig);
+        self.signal_group(sig);
+    }
+
+    /// Sends `sig` to the leader's process group, only while the leader is our unreaped child
+    /// (see [`Child::signal_run`]).
+    pub fn signal_group(&self, sig: libc::c_int) {
         if is_unreaped_child(self.pid) {
             kill_group(self.pid, sig);
         }

@@ -201,6 +201,15 @@ impl Running {
             c.kill();
         }
     }
+
+    /// SIGKILL to what is left of a run whose leader has exited: its process group and, with
+    /// a cgroup, everything in it.
+    fn kill_leftovers(&self) {
+        self.child.signal_group(libc::SIGKILL);
+        if let Some(c) = &self.cgroup {
+            c.kill();
+        }
+    }
 }
 
 /// Reads a run's stdout. The first read goes through the loop's reused scratch buffer, so the
@@ -503,7 +512,7 @@ impl EventLoop {
                 continue;
             }
             // Leftovers of the group (a grandchild holding stdout) must not delay the result.
-            self.running[i].kill_all();
+            self.running[i].kill_leftovers();
             let (status, usage) = exec::reap(self.running[i].child.pid);
             let elapsed = self.running[i].started.elapsed();
             // Everything the leader wrote is already in the pipes (which a script may have

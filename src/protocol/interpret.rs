@@ -231,8 +231,14 @@ impl Job<'_> {
     /// the output is large and there are CPUs to spare; pieces end after a newline.
     fn pieces(&self) -> Vec<(Range<usize>, u64)> {
         let len = self.output.len();
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let n = (len / PIECE_BYTES).min(cpus).clamp(1, MAX_PIECES);
+        let n = match len / PIECE_BYTES {
+            0 | 1 => 1,
+            // Asked only here: it reads the cgroup's CPU quota from /proc and /sys, ~12 system
+            // calls that would double the cost of a small run.
+            most => most
+                .min(std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .clamp(1, MAX_PIECES),
+        };
         let mut pieces = Vec::with_capacity(n);
         let (mut start, mut line) = (0, 1u64);
         for k in 1..=n {

@@ -80,12 +80,19 @@ impl Jobs {
     }
 }
 
-/// Blocks every asynchronous signal in the calling thread while it lives; threads spawned
-/// meanwhile inherit that mask. A signal sent to the host process (SIGINT, SIGTERM, SIGCHLD...)
+/// Blocks every asynchronous signal but SIGCHLD in the calling thread while it lives; threads
+/// spawned meanwhile inherit that mask. A signal sent to the host process (SIGINT, SIGTERM...)
 /// is then delivered to one of the host's threads, never to one of gsp's: a Go host's runtime
 /// forwards a signal that lands on a non-Go thread to the disposition it replaced (SIG_IGN for a
 /// background job), so its os/signal never saw the SIGINT. Synchronous signals stay unblocked:
 /// a fault on gsp's threads must not be held pending.
+///
+/// SIGCHLD keeps the creating thread's state. The kernel addresses a child's SIGCHLD to the
+/// thread that spawned it (gsp's I/O thread) and, with the default disposition, drops it at once
+/// unless that thread blocks it; blocked there, it woke one of the host's threads for every run
+/// (about 40 µs of host CPU each). A host that blocks SIGCHLD everywhere (to read it from a
+/// signalfd or sigwait) gets it in gsp's threads too, so none of its children's SIGCHLDs can be
+/// taken by a gsp thread.
 pub(crate) struct SignalsBlocked(libc::sigset_t);
 
 impl SignalsBlocked {
@@ -96,6 +103,7 @@ impl SignalsBlocked {
             let mut set: libc::sigset_t = std::mem::zeroed();
             libc::sigfillset(&mut set);
             for sig in [
+                libc::SIGCHLD,
                 libc::SIGSEGV,
                 libc::SIGBUS,
                 libc::SIGFPE,
