@@ -1,10 +1,14 @@
 /*
  * The spawn floor: the least a runner can do per run. posix_spawn the script with one mode flag,
- * read its stdout to EOF, waitpid. Prints runs, wall seconds and this process's own CPU seconds
- * (children excluded).
+ * its stdout on a pipe, stdin from /dev/null, in a process group of its own, every other
+ * descriptor closed (closefrom); read its stdout to EOF, waitpid. Prints runs, wall seconds and
+ * this process's own CPU seconds (children excluded).
  *
  *   floor N SCRIPT
  */
+/* posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) is a GNU extension. */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +39,16 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     posix_spawn_file_actions_addclose(&fa, fds[1]);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid;
-    if (posix_spawn(&pid, argv[2], &fa, NULL, args, environ) != 0)
+    if (posix_spawn(&pid, argv[2], &fa, &attr, args, environ) != 0)
       return 1;
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     ssize_t r;

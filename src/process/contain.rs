@@ -8,7 +8,7 @@
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use super::exec::{self, Child, EnvBlock, SpawnError};
 
@@ -275,14 +275,19 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
+    // CLONE_PIDFD (Linux >= 5.2) has the kernel write the child's pidfd here, which spares a
+    // pidfd_open per run; an older kernel ignores the flag and leaves -1.
+    let mut pidfd: libc::c_int = -1;
     // SAFETY: the child runs `child_main` on its own stack with `args`, which outlive it: with
-    // CLONE_VFORK this thread resumes only once the child has exec'd or exited.
+    // CLONE_VFORK this thread resumes only once the child has exec'd or exited. `pidfd` is the
+    // parent_tid argument, which CLONE_PIDFD fills.
     let pid = unsafe {
         libc::clone(
             child_main,
             top as *mut libc::c_void,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD,
             (&raw mut args).cast(),
+            &raw mut pidfd,
         )
     };
     let clone_error = io::Error::last_os_error();
@@ -297,6 +302,8 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
             error: clone_error,
         });
     }
+    // SAFETY: a descriptor the kernel just made for us (close-on-exec), or -1.
+    let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
     // SAFETY: the child has exec'd or exited; nothing writes these any more.
     let (stage, errno) = unsafe {
         (
@@ -310,7 +317,7 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
     }
     Ok(Child {
         pid,
-        pidfd: exec::pidfd_open(pid),
+        pidfd: pidfd.or_else(|| exec::pidfd_open(pid)),
         stdout: out_r,
         stderr: err_r,
     })

@@ -440,8 +440,8 @@ pub fn reap(pid: libc::pid_t) -> (ExitStatus, Usage) {
     (status, usage)
 }
 
-/// Reads from a non-blocking descriptor, appending to `buf`, until the pipe is empty, end of
-/// file, or `budget` bytes were read (so one flooding script cannot monopolize the caller).
+/// Reads from a non-blocking pipe, appending to `buf`, until the pipe is empty (a short read or
+/// EAGAIN), end of file, or `budget` bytes were read (so one flooding script cannot monopolize the caller).
 /// Returns `Ok(true)` at end of file.
 pub fn read_some(fd: RawFd, buf: &mut Vec<u8>, budget: usize) -> io::Result<bool> {
     let mut left = budget;
@@ -449,14 +449,20 @@ pub fn read_some(fd: RawFd, buf: &mut Vec<u8>, budget: usize) -> io::Result<bool
         let want = left.min(64 * 1024);
         buf.reserve(want);
         let spare = buf.spare_capacity_mut();
+        let asked = want.min(spare.len());
         // SAFETY: reading into the vector's spare capacity, at most its length.
-        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), want.min(spare.len())) };
+        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), asked) };
         match n {
             0 => return Ok(true),
             n if n > 0 => {
                 // SAFETY: the kernel initialized n bytes.
                 unsafe { buf.set_len(buf.len() + n as usize) };
                 left -= n as usize;
+                // A pipe gives less than asked only when it is empty: the next read would say
+                // EAGAIN, so skip it (poll is level-triggered and reports what comes later).
+                if (n as usize) < asked {
+                    return Ok(false);
+                }
             }
             _ => {
                 let e = io::Error::last_os_error();

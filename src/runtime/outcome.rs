@@ -250,9 +250,15 @@ impl Core {
             },
         }
         st.reschedule(id);
-        // Under the state lock, so no host sees the run out of flight before its records.
-        self.queue.push_all(records);
+        // Under the state lock, so no host sees the run out of flight before its records; the
+        // waiters are woken once the lock is released, so a woken host that ticks at once does
+        // not find it still held.
+        let queued = self.queue.push_all_quietly(records);
         st.in_flight -= 1;
+        drop(st);
+        if queued {
+            self.queue.notify();
+        }
     }
 
     /// Reports, once per script, that its exit statuses are lost to the host.

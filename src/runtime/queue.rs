@@ -59,10 +59,19 @@ impl RecordQueue {
     /// Appends records in order; those that do not fit are dropped and counted (except
     /// configuration records and drop reports, which always fit).
     pub fn push_all(&self, records: impl IntoIterator<Item = Record>) {
+        if self.push_all_quietly(records) {
+            self.ready.notify_all();
+        }
+    }
+
+    /// [`Self::push_all`] without waking waiters: the caller calls [`Self::notify`] once it
+    /// has released what a woken host would take next (the state lock). Returns whether
+    /// anything was queued.
+    pub fn push_all_quietly(&self, records: impl IntoIterator<Item = Record>) -> bool {
         // Collected before the lock is taken (a Vec's own iterator is reused in place).
         let mut records: Vec<Record> = records.into_iter().collect();
         if records.is_empty() {
-            return;
+            return false;
         }
         let mut inner = self.held.lock();
         let room = self.capacity.saturating_sub(inner.len);
@@ -90,9 +99,12 @@ impl RecordQueue {
         drop(inner);
         self.queued.fetch_add(queued, Ordering::Relaxed);
         self.dropped.fetch_add(dropped, Ordering::Relaxed);
-        if queued > 0 {
-            self.ready.notify_all();
-        }
+        queued > 0
+    }
+
+    /// Wakes the waiters after [`Self::push_all_quietly`].
+    pub fn notify(&self) {
+        self.ready.notify_all();
     }
 
     /// Appends one record.
