@@ -146,7 +146,7 @@ impl Core {
         // Parsing needs no lock; the script's next run cannot start before we record this one.
         drop(st);
         let id = info.script_id;
-        let what = format!("`{} {}`", info.command.shown, info.mode.flag());
+        let what = RunName(&info);
         let mut records = Vec::new();
         let failure = match (&f.end, f.status) {
             (RunEnd::SpawnFailed(e), _) => {
@@ -189,14 +189,14 @@ impl Core {
                     ),
                 ))
             }
-            (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(&info, &what, &f)),
-            (_, ExitStatus::Signal(_)) => Some(self.exit_failure(&info, &what, &f)),
+            (_, ExitStatus::Code(c)) if c != 0 => Some(self.exit_failure(&info, what, &f)),
+            (_, ExitStatus::Signal(_)) => Some(self.exit_failure(&info, what, &f)),
             _ => None,
         };
         // A lost status is no success and no failure: the output is parsed, as the host chose,
         // and the script's first such run says so (never "exited 0").
         if failure.is_none() && f.status == ExitStatus::Unknown {
-            self.report_lost_status(&info, &what, &mut records);
+            self.report_lost_status(&info, what, &mut records);
         }
         if failure.is_none() && f.stderr_total > 0 && f.status == ExitStatus::Code(0) {
             records.push(Record::Diagnostic(Diagnostic::new(
@@ -262,7 +262,7 @@ impl Core {
     }
 
     /// Reports, once per script, that its exit statuses are lost to the host.
-    fn report_lost_status(&self, info: &RunInfo, what: &str, records: &mut Vec<Record>) {
+    fn report_lost_status(&self, info: &RunInfo, what: RunName<'_>, records: &mut Vec<Record>) {
         let mut st = self.state.lock();
         let Some(script) = st.scripts.get_mut(&info.script_id) else {
             return;
@@ -288,7 +288,7 @@ impl Core {
         )));
     }
 
-    fn exit_failure(&self, info: &RunInfo, what: &str, f: &RunResult) -> Diagnostic {
+    fn exit_failure(&self, info: &RunInfo, what: RunName<'_>, f: &RunResult) -> Diagnostic {
         let id = info.script_id;
         bump(&self.counters.failed, 1);
         let (exit_code, signal) = match f.status {
@@ -532,5 +532,16 @@ impl Script {
 impl Script {
     pub(super) fn count_done(&mut self, mode: Mode) {
         self.runs_done[mode as usize] += 1;
+    }
+}
+
+/// How messages name a run: its command line and mode flag, in backquotes. Formatted only when
+/// a message is made, not for every run.
+#[derive(Clone, Copy)]
+struct RunName<'a>(&'a RunInfo);
+
+impl std::fmt::Display for RunName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{} {}`", self.0.command.shown, self.0.mode.flag())
     }
 }
