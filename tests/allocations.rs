@@ -1,6 +1,7 @@
-//! Work measured by counting, not by the clock: bytes allocated by the parsers, through a
-//! counting global allocator. Parsing must cost memory proportional to its input, whatever the
-//! machine's load.
+//! Work measured by counting, not by the clock: bytes and calls through a counting global
+//! allocator, and system calls as the kernel counts them per thread (`/proc/.../io`). Parsing
+//! must cost memory proportional to its input, and a run a bounded amount of work, whatever
+//! the machine's load.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -192,4 +193,118 @@ fn a_runs_samples_cost_allocations_per_run_not_per_line() {
         large < small + 64,
         "1,000 lines took {small} allocations, 100,000 lines {large}"
     );
+}
+
+/// A small data run (10 lines, half of them with dimensions) costs the host a bounded number of
+/// allocations (gsp's threads and the draining one together) and of reads and writes: W1's host
+/// CPU per run grew by half when each run began reading the cgroup's CPU quota from /proc and
+/// /sys (7 more reads on the I/O thread).
+#[test]
+fn a_small_run_costs_the_host_few_allocations_and_system_calls() {
+    let _serial = SERIAL.lock().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ten.sh");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\nif [ \"$1\" = -c ]; then\n  echo '{\"maxruntime\": 5000, \"metrics\": [{\"id\":1},{\"id\":2},{\"id\":3},{\"id\":4},{\"id\":5,\"dimensions\":[{\"id\":1,\"name\":\"if\"}]}]}'\n  exit 0\nfi\nprintf 'M1 1.5\\nM2 2.5\\nM3 3.5\\nM4 4.5\\nM5 \"1:eth0\" 1\\nM5 \"1:eth1\" 2\\nM5 \"1:eth2\" 3\\nM5 \"1:eth3\" 4\\nM5 \"1:eth4\" 5\\nM5 \"1:eth5\" 6\\n'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let rt = gsp::Runtime::new(gsp::Options::default()).unwrap();
+    rt.add_script(path.to_str().unwrap()).unwrap();
+    let mut now = 1_700_000_000_000i64;
+    let mut metrics = 0usize;
+    let mut run = |rt: &gsp::Runtime, now: i64| {
+        rt.tick(now);
+        let want = metrics + 10;
+        let start = std::time::Instant::now();
+        while metrics < want {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "run stalled"
+            );
+            rt.wait(std::time::Duration::from_millis(100));
+            rt.drain(usize::MAX, |r| {
+                metrics += usize::from(matches!(r, gsp::Record::Metric(_)));
+                assert!(!matches!(r, gsp::Record::Diagnostic(_)), "{r:?}");
+            })
+            .unwrap();
+        }
+    };
+    // The configuration run and a first data run, then the measured ones.
+    let mut configured = false;
+    while !configured {
+        rt.tick(now);
+        rt.wait(std::time::Duration::from_millis(100));
+        rt.drain(usize::MAX, |r| {
+            configured |= matches!(r, gsp::Record::Config(_))
+        })
+        .unwrap();
+    }
+    now += 60_000;
+    run(&rt, now);
+    const RUNS: usize = 50;
+    let io_thread = gsp_thread("gsp-io");
+    let before = CALLS.load(Ordering::Relaxed);
+    let (io_before, mine_before) = (io_calls(&io_thread), io_calls("/proc/thread-self"));
+    for _ in 0..RUNS {
+        now += 60_000;
+        run(&rt, now);
+    }
+    let per_run = (CALLS.load(Ordering::Relaxed) - before) as f64 / RUNS as f64;
+    let (io_after, mine_after) = (io_calls(&io_thread), io_calls("/proc/thread-self"));
+    let per = |a: u64, b: u64| (a - b) as f64 / RUNS as f64;
+    let io_reads = per(io_after.0, io_before.0);
+    let io_writes = per(io_after.1, io_before.1);
+    let host_writes = per(mine_after.1, mine_before.1);
+    println!(
+        "per run: {per_run} allocations; I/O thread {io_reads} reads, {io_writes} writes; \
+         host {host_writes} writes"
+    );
+    // Measured: 24 allocations; the I/O thread reads the start request, stdout once (a short
+    // read means the pipe is empty) and stderr's end; the host writes the start request. A
+    // loaded machine watches a slower run's pipes, which can add a read or two.
+    assert!(per_run <= 32.0, "{per_run} allocations per 10-line run");
+    assert!(
+        io_reads <= 5.0,
+        "the I/O thread makes {io_reads} reads per run"
+    );
+    assert!(
+        io_writes == 0.0,
+        "the I/O thread makes {io_writes} writes per run"
+    );
+    assert!(
+        host_writes <= 2.0,
+        "the host thread makes {host_writes} writes per run"
+    );
+}
+
+/// The /proc directory of this process's thread named `name`.
+fn gsp_thread(name: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let task = task.unwrap().path();
+            let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+            if comm.trim() == name {
+                return task.to_str().unwrap().to_string();
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no thread {name}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// (read-like, write-like) system calls a thread has made, as the kernel counts them.
+fn io_calls(thread_dir: &str) -> (u64, u64) {
+    let io = std::fs::read_to_string(format!("{thread_dir}/io")).unwrap();
+    let field = |key: &str| -> u64 {
+        io.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    (field("syscr:"), field("syscw:"))
 }

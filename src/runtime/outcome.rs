@@ -422,16 +422,23 @@ impl Core {
         drop(st);
 
         difference.begin_run();
+        records.reserve(data.samples.len().min(PUSH_CHUNK) + 1);
         // The previous sample's metric (runs print the same metric many times in a row), with
-        // the name its records share: one copy per chunk of records, so the host dropping one
-        // chunk's records and this thread making the next count on different counters.
+        // the name its records share: the configuration's own until a first chunk of records
+        // is queued, then one copy per chunk, so the host dropping one chunk's records and this
+        // thread making the next count on different counters.
         let mut last: Option<(&MetricDef, Arc<str>)> = None;
+        let mut chunked = false;
         for s in data.samples.iter() {
             let (def, name) = match &last {
                 Some((def, name)) if def.id == s.metric_id => (*def, name.clone()),
                 _ => match config.metric(s.metric_id) {
                     Some(def) => {
-                        let name: Arc<str> = Arc::from(&*def.name);
+                        let name: Arc<str> = if chunked {
+                            Arc::from(&*def.name)
+                        } else {
+                            def.name.clone()
+                        };
                         last = Some((def, name.clone()));
                         (def, name)
                     }
@@ -453,6 +460,7 @@ impl Core {
                 self.queue
                     .push_all(std::mem::replace(records, Vec::with_capacity(PUSH_CHUNK)));
                 last = None;
+                chunked = true;
             }
             records.push(Record::Metric(MetricRecord {
                 script_id: id,
