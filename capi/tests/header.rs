@@ -106,6 +106,13 @@ const HEADER_DOC: &str = r#"
  * gsp_runtime_free() must not race with other calls on the same runtime. Callbacks run on the
  * thread that called gsp_drain(), with no gsp lock held.
  *
+ * Signals: gsp installs no handler and waits only for the processes it started. Its threads
+ * block every asynchronous signal but SIGCHLD, so a signal sent to the host reaches a host
+ * thread. SIGCHLD keeps the state it has in the thread that calls gsp_runtime_new(): a run's
+ * SIGCHLD goes to the gsp thread that started it, where the kernel drops it at once (default
+ * disposition, unblocked) instead of waking a host thread; a host that blocks SIGCHLD in every
+ * thread (signalfd, sigwait) gets gsp's runs' SIGCHLDs as well as its own children's.
+ *
  * Ownership: the host owns a gsp_runtime from gsp_runtime_new() until gsp_runtime_free().
  * Strings passed in are copied. Everything reachable from a gsp_record belongs to gsp and is
  * valid only during the callback that received it. Returned version/status strings are static.
