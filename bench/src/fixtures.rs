@@ -12,11 +12,13 @@ pub struct Bench {
     pub quick: bool,
     /// Repetitions of the workloads whose median is reported.
     pub reps: usize,
-    /// The bench/ directory (floor.c, naive_agent.py).
+    /// The bench/ directory (the C peers, naive_agent.py).
     pub bench_dir: PathBuf,
     dir: PathBuf,
     /// The C spawn floor.
     pub floor: PathBuf,
+    /// The C spawn floor with one hand-off between threads (bench/handoff_floor.c).
+    pub handoff_floor: PathBuf,
     /// W3's floor: a bare C reader parsing the lines in place (bench/bare_reader.c).
     pub bare_reader: PathBuf,
     /// W3's C host over libgsp (bench/w3_host.c).
@@ -45,6 +47,7 @@ impl Bench {
         let dir = std::env::temp_dir().join(format!("gsp-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let floor = compile_c(&bench_dir, &dir, "floor", &[]);
+        let handoff_floor = compile_c(&bench_dir, &dir, "handoff_floor", &["-lpthread".into()]);
         let bare_reader = compile_c(&bench_dir, &dir, "bare_reader", &[]);
         let c_host = compile_c_host(&bench_dir, &dir);
         let script = |name, body| write_script(&dir, name, body);
@@ -79,6 +82,7 @@ impl Bench {
             reps: if quick { 1 } else { 3 },
             bench_dir,
             floor,
+            handoff_floor,
             bare_reader,
             c_host,
             ten,

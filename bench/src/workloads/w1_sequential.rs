@@ -1,5 +1,6 @@
 //! W1: sequential data runs of a script printing 10 lines: the host's CPU per run and the runs
-//! per second, for the C floor, Python, Rust's `Command::output` and gsp.
+//! per second, for the C floor (also spawned by a second thread), Python, Rust's
+//! `Command::output` and gsp.
 
 use std::process::Command;
 use std::time::Instant;
@@ -35,9 +36,12 @@ pub fn run(b: &Bench, table: &mut Table) {
     let reps = b.reps;
     let runs = if b.quick { 300u64 } else { 2000 }.to_string();
     eprintln!("W1: {runs} sequential data runs of a script printing 10 lines ({reps}x each)");
-    let (mut fl, mut py, mut ru, mut gs) = (vec![], vec![], vec![], vec![]);
+    let (mut fl, mut ho, mut py, mut ru, mut gs) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..reps {
         fl.push(run_json(Command::new(&b.floor).arg(&runs).arg(&b.ten)));
+        ho.push(run_json(
+            Command::new(&b.handoff_floor).arg(&runs).arg(&b.ten),
+        ));
         py.push(run_json(
             Command::new("python3")
                 .arg(b.bench_dir.join("naive_agent.py"))
@@ -61,14 +65,15 @@ pub fn run(b: &Bench, table: &mut Table) {
                 .collect(),
         )
     };
-    let (fc, pc, rc, gc) = (cpu(&fl), cpu(&py), cpu(&ru), cpu(&gs));
-    let (ft, pt, rt, gt) = (tput(&fl), tput(&py), tput(&ru), tput(&gs));
+    let (fc, hc, pc, rc, gc) = (cpu(&fl), cpu(&ho), cpu(&py), cpu(&ru), cpu(&gs));
+    let (ft, ht, pt, rt, gt) = (tput(&fl), tput(&ho), tput(&py), tput(&ru), tput(&gs));
     let cpu_target = format!(
         "≤ 1.3× floor and ≤ 0.5× Python: {}",
         verdict(gc <= 1.3 * fc && gc <= 0.5 * pc)
     );
     let cpu_rows = [
         ("C floor (posix_spawn, read, waitpid)", fc, String::new()),
+        ("C floor, spawned by a second thread", hc, String::new()),
         ("Python subprocess.run", pc, String::new()),
         ("Rust Command::output", rc, String::new()),
         ("gsp", gc, cpu_target),
@@ -85,6 +90,7 @@ pub fn run(b: &Bench, table: &mut Table) {
     let tput_target = format!("≥ 0.9× floor: {}", verdict(gt >= 0.9 * ft));
     let tput_rows = [
         ("C floor", ft, String::new()),
+        ("C floor, spawned by a second thread", ht, String::new()),
         ("Python subprocess.run", pt, String::new()),
         ("Rust Command::output", rt, String::new()),
         ("gsp", gt, tput_target),
