@@ -83,9 +83,14 @@ pub fn run(settings: Settings, scripts: &[String], options: Options) -> ExitCode
         out.flush();
     }
     let mut failed = false;
-    if let Some(e) = &out.stdout_error {
-        eprintln!("gsp: cannot write to stdout ({e}); output was lost, stopping");
-        failed = true;
+    match &out.stdout_error {
+        // The reader stopped reading (`gsp run | head`): stop quietly, as filters do.
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Some(e) => {
+            eprintln!("gsp: cannot write to stdout ({e}); output was lost, stopping");
+            failed = true;
+        }
+        None => {}
     }
     if out.textfile_failures > 0 {
         eprintln!(
@@ -167,7 +172,7 @@ fn scheduled(slots: &mut [Slot], out: &mut Output, settings: &Settings) {
     while !stop_requested() {
         let busy = poll_all(slots, out, settings.pacing);
         if !out.flush() {
-            return; // e.g. a full disk, or stdout piped into head: reported by run()
+            return; // e.g. a full disk (reported by run()), or stdout piped into head (quiet)
         }
         if settings.once && slots.iter().all(Slot::done_once) {
             break;

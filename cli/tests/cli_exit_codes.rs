@@ -134,6 +134,37 @@ fn write_errors_on_stdout_fail_the_command() {
     );
 }
 
+/// A reader that stops reading (`gsp run | head`) ends the command quietly with success, as it
+/// does for other filters; only other write errors fail it.
+#[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    let mut child = command(&[
+        "run",
+        "--period-override",
+        "1",
+        "--allow-short-period",
+        &fixture("cli", "tick.sh"),
+    ])
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Read the first line, then close the pipe, as `head -1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(&mut stdout, &mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    drop(stdout);
+    assert!(
+        String::from_utf8_lossy(&first).contains("\"type\""),
+        "{first:?}"
+    );
+    let (code, _, err) = finish(child, PATIENCE);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("cannot write to stdout"), "{err}");
+}
+
 #[test]
 fn textfile_mode_logs_where_it_writes_and_fails_on_write_errors() {
     let dir = tempfile::tempdir().unwrap();
