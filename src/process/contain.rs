@@ -209,6 +209,7 @@ const NSIG: libc::c_int = 65;
 const CLOSE_RANGE_CLOEXEC: libc::c_uint = 4;
 /// The child's stack: a handful of system calls need little.
 const CHILD_STACK_BYTES: usize = 64 * 1024;
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 thread_local! {
     /// The child's stack, kept for the next spawn on this thread (the child is done with it
@@ -217,7 +218,6 @@ thread_local! {
     static CHILD_STACK: std::cell::Cell<Option<Box<[std::mem::MaybeUninit<u8>]>>> =
         const { std::cell::Cell::new(None) };
 }
-const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 /// capget/capset header and data (linux/capability.h, version 3: two data words).
 #[repr(C)]

@@ -441,8 +441,8 @@ pub fn reap(pid: libc::pid_t) -> (ExitStatus, Usage) {
 }
 
 /// Reads from a non-blocking pipe, appending to `buf`, until the pipe is empty (a short read or
-/// EAGAIN), end of file, or `budget` bytes were read (so one flooding script cannot monopolize the caller).
-/// Returns `Ok(true)` at end of file.
+/// EAGAIN), end of file, or `budget` bytes were read (so one flooding script cannot monopolize
+/// the caller). Returns `Ok(true)` at end of file.
 pub fn read_some(fd: RawFd, buf: &mut Vec<u8>, budget: usize) -> io::Result<bool> {
     let mut left = budget;
     while left > 0 {
