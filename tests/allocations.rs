@@ -3,13 +3,17 @@
 //! must cost memory proportional to its input, and a run a bounded amount of work, whatever
 //! the machine's load.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use gsp::protocol::config::{parse_config, ConfigLimits};
 use gsp::protocol::interpret::interpret;
-use gsp::CommandLine;
+use gsp::{CommandLine, Options, Record, Runtime};
 
 struct Counting;
 
@@ -202,57 +206,29 @@ fn a_runs_samples_cost_allocations_per_run_not_per_line() {
 #[test]
 fn a_small_run_costs_the_host_few_allocations_and_system_calls() {
     let _serial = SERIAL.lock().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ten.sh");
-    std::fs::write(
-        &path,
-        "#!/bin/sh\nif [ \"$1\" = -c ]; then\n  echo '{\"maxruntime\": 5000, \"metrics\": [{\"id\":1},{\"id\":2},{\"id\":3},{\"id\":4},{\"id\":5,\"dimensions\":[{\"id\":1,\"name\":\"if\"}]}]}'\n  exit 0\nfi\nprintf 'M1 1.5\\nM2 2.5\\nM3 3.5\\nM4 4.5\\nM5 \"1:eth0\" 1\\nM5 \"1:eth1\" 2\\nM5 \"1:eth2\" 3\\nM5 \"1:eth3\" 4\\nM5 \"1:eth4\" 5\\nM5 \"1:eth5\" 6\\n'\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let rt = gsp::Runtime::new(gsp::Options::default()).unwrap();
-    rt.add_script(path.to_str().unwrap()).unwrap();
-    let mut now = 1_700_000_000_000i64;
-    let mut metrics = 0usize;
-    let mut run = |rt: &gsp::Runtime, now: i64| {
-        rt.tick(now);
-        let want = metrics + 10;
-        let start = std::time::Instant::now();
-        while metrics < want {
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(60),
-                "run stalled"
-            );
-            rt.wait(std::time::Duration::from_millis(100));
-            rt.drain(usize::MAX, |r| {
-                metrics += usize::from(matches!(r, gsp::Record::Metric(_)));
-                assert!(!matches!(r, gsp::Record::Diagnostic(_)), "{r:?}");
-            })
-            .unwrap();
-        }
-    };
+    let rt = Runtime::new(Options::default()).unwrap();
+    rt.add_script(&common::script("ten_lines.sh")).unwrap();
     // The configuration run and a first data run, then the measured ones.
-    let mut configured = false;
-    while !configured {
-        rt.tick(now);
-        rt.wait(std::time::Duration::from_millis(100));
-        rt.drain(usize::MAX, |r| {
-            configured |= matches!(r, gsp::Record::Config(_))
-        })
-        .unwrap();
-    }
+    let mut now = common::T0;
+    drive(&rt, now, 1, |r| matches!(r, Record::Config(_)));
     now += 60_000;
-    run(&rt, now);
+    drive(&rt, now, 10, |r| matches!(r, Record::Metric(_)));
     const RUNS: usize = 50;
-    let io_thread = gsp_thread("gsp-io");
+    let io_thread = wait_for_thread("gsp-io");
+    let (io_before, mine_before) = (
+        io_calls(&io_thread),
+        io_calls(Path::new("/proc/thread-self")),
+    );
     let before = CALLS.load(Ordering::Relaxed);
-    let (io_before, mine_before) = (io_calls(&io_thread), io_calls("/proc/thread-self"));
     for _ in 0..RUNS {
         now += 60_000;
-        run(&rt, now);
+        drive(&rt, now, 10, |r| matches!(r, Record::Metric(_)));
     }
     let per_run = (CALLS.load(Ordering::Relaxed) - before) as f64 / RUNS as f64;
-    let (io_after, mine_after) = (io_calls(&io_thread), io_calls("/proc/thread-self"));
+    let (io_after, mine_after) = (
+        io_calls(&io_thread),
+        io_calls(Path::new("/proc/thread-self")),
+    );
     let per = |a: u64, b: u64| (a - b) as f64 / RUNS as f64;
     let io_reads = per(io_after.0, io_before.0);
     let io_writes = per(io_after.1, io_before.1);
@@ -279,25 +255,37 @@ fn a_small_run_costs_the_host_few_allocations_and_system_calls() {
     );
 }
 
-/// The /proc directory of this process's thread named `name`.
-fn gsp_thread(name: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+/// Ticks at `now`, then waits and drains until `n` records that are `wanted` arrived; any
+/// diagnostic fails the test. Counts without keeping records, so it allocates nothing itself.
+fn drive(rt: &Runtime, now: i64, mut n: usize, wanted: impl Fn(&Record) -> bool) {
+    rt.tick(now);
+    let start = Instant::now();
+    while n > 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "run stalled");
+        rt.wait(Duration::from_millis(100));
+        rt.drain(usize::MAX, |r| {
+            assert!(!matches!(r, Record::Diagnostic(_)), "{r:?}");
+            n -= usize::from(wanted(r));
+        })
+        .unwrap();
+    }
+}
+
+/// The /proc directory of this process's thread named `name`, once it has named itself.
+fn wait_for_thread(name: &str) -> PathBuf {
+    let deadline = Instant::now() + common::PATIENCE;
     loop {
-        for task in std::fs::read_dir("/proc/self/task").unwrap() {
-            let task = task.unwrap().path();
-            let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
-            if comm.trim() == name {
-                return task.to_str().unwrap().to_string();
-            }
+        if let Some((_, dir)) = common::gsp_threads().into_iter().find(|(n, _)| n == name) {
+            return dir;
         }
-        assert!(std::time::Instant::now() < deadline, "no thread {name}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(Instant::now() < deadline, "no thread {name}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 /// (read-like, write-like) system calls a thread has made, as the kernel counts them.
-fn io_calls(thread_dir: &str) -> (u64, u64) {
-    let io = std::fs::read_to_string(format!("{thread_dir}/io")).unwrap();
+fn io_calls(thread_dir: &Path) -> (u64, u64) {
+    let io = std::fs::read_to_string(thread_dir.join("io")).unwrap();
     let field = |key: &str| -> u64 {
         io.lines()
             .find_map(|l| l.strip_prefix(key))

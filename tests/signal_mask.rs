@@ -4,6 +4,8 @@
 //! that spawned it, and only unblocked there is it dropped at once instead of waking a host
 //! thread for every run. (A test binary of its own, with one test: it inspects every thread.)
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use gsp::{Options, Runtime};
@@ -26,17 +28,13 @@ fn bit(sig: i32) -> u64 {
 fn gsp_thread_masks(n: usize) -> Vec<(String, u64)> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let mut masks = Vec::new();
-        for task in std::fs::read_dir("/proc/self/task").unwrap() {
-            let task = task.unwrap().path();
-            let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
-            if !comm.trim().starts_with("gsp-") {
-                continue;
-            }
-            if let Ok(status) = std::fs::read_to_string(task.join("status")) {
-                masks.push((comm.trim().to_string(), sigblk(&status)));
-            }
-        }
+        let masks: Vec<(String, u64)> = common::gsp_threads()
+            .into_iter()
+            .filter_map(|(name, dir)| {
+                let status = std::fs::read_to_string(dir.join("status")).ok()?;
+                Some((name, sigblk(&status)))
+            })
+            .collect();
         if masks.len() >= n || Instant::now() > deadline {
             return masks;
         }

@@ -149,17 +149,11 @@ fn a_reader_that_stops_reading_ends_the_command_quietly() {
     .spawn()
     .unwrap();
     // Read the first line, then close the pipe, as `head -1` does.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = Vec::new();
-    let mut byte = [0u8; 1];
-    while std::io::Read::read(&mut stdout, &mut byte).unwrap() == 1 && byte[0] != b'\n' {
-        first.push(byte[0]);
-    }
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
     drop(stdout);
-    assert!(
-        String::from_utf8_lossy(&first).contains("\"type\""),
-        "{first:?}"
-    );
+    assert!(first.contains("\"type\""), "{first:?}");
     let (code, _, err) = finish(child, PATIENCE);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("cannot write to stdout"), "{err}");

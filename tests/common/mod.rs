@@ -251,3 +251,17 @@ pub fn finish(mut child: Child, limit: Duration) -> (i32, String, String) {
         e.join().unwrap(),
     )
 }
+
+/// This process's threads that gsp named (`gsp-io`, `gsp-worker-N`, ...): each one's name and
+/// /proc directory. A thread names itself once it runs, so a fresh runtime's may be missing.
+pub fn gsp_threads() -> Vec<(String, PathBuf)> {
+    let mut threads = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        if comm.trim().starts_with("gsp-") {
+            threads.push((comm.trim().to_string(), task));
+        }
+    }
+    threads
+}
