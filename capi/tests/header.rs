@@ -113,6 +113,10 @@ const HEADER_DOC: &str = r#"
  * disposition, unblocked) instead of waking a host thread; a host that blocks SIGCHLD in every
  * thread (signalfd, sigwait) gets gsp's runs' SIGCHLDs as well as its own children's.
  *
+ * Scheduling: the thread that starts and watches runs is SCHED_BATCH when the thread that calls
+ * gsp_runtime_new() is SCHED_OTHER, so its wake-ups never preempt a host thread; scripts run
+ * SCHED_OTHER. Other policies are inherited unchanged.
+ *
  * Ownership: the host owns a gsp_runtime from gsp_runtime_new() until gsp_runtime_free().
  * Strings passed in are copied. Everything reachable from a gsp_record belongs to gsp and is
  * valid only during the callback that received it. Returned version/status strings are static.

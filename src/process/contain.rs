@@ -164,6 +164,26 @@ pub struct ContainedSpawn<'a> {
     pub limits: &'a ResourceLimits,
     /// `<cgroup>/cgroup.procs` of the run's own cgroup.
     pub cgroup_procs: Option<&'a CStr>,
+    /// Go back to SCHED_OTHER (the spawning thread runs SCHED_BATCH; see [`yield_to_the_host`]).
+    pub restore_normal_policy: bool,
+}
+
+/// Makes the calling thread (gsp's I/O thread) SCHED_BATCH if it is SCHED_OTHER, and says
+/// whether it did. A batch thread's wake-ups never preempt the thread running on its CPU: the
+/// I/O thread wakes for every start, read and exit, and preempting the host thread that just
+/// ticked cost the host a pair of context switches per run (BENCHMARKS.md, W1). It still gets
+/// its fair share of the CPU, within a scheduler slice. A host thread on a real-time or idle
+/// policy is left as it is. Children go back to SCHED_OTHER before exec
+/// (`restore_normal_policy`).
+pub fn yield_to_the_host() -> bool {
+    // SAFETY: reads and sets this thread's own policy; sched_param is plain data.
+    unsafe {
+        if libc::sched_getscheduler(0) != libc::SCHED_OTHER {
+            return false;
+        }
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0
+    }
 }
 
 /// Child setup steps, reported back when one fails.
@@ -277,12 +297,17 @@ pub fn spawn(s: &ContainedSpawn<'_>) -> Result<Child, SpawnError> {
     // The stack grows down from its (16-byte aligned) end.
     let top = (stack.as_mut_ptr() as usize + CHILD_STACK_BYTES) & !15;
 
-    // SAFETY: blocking every signal on this thread keeps the host's handlers from running in
-    // the child, which shares the host's memory; the old mask is restored right after.
+    // SAFETY: blocking the signals on this thread keeps the host's handlers from running in the
+    // child, which shares the host's memory; the old mask is restored right after. All but
+    // SIGCHLD: one that comes meanwhile for this thread would be queued for the process and
+    // wake a host thread (BENCHMARKS.md, W1). The child has no children, so its only SIGCHLD
+    // would be one sent at it on purpose in the instants before it resets that handler, its
+    // first step.
     let mut old = unsafe { std::mem::zeroed::<libc::sigset_t>() };
     unsafe {
         let mut all = std::mem::zeroed::<libc::sigset_t>();
         libc::sigfillset(&mut all);
+        libc::sigdelset(&mut all, libc::SIGCHLD);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
     }
     // CLONE_PIDFD (Linux >= 5.2) has the kernel write the child's pidfd here, which spares a
@@ -428,9 +453,17 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
 unsafe fn child_setup(args: &ChildArgs<'_>) -> Result<std::convert::Infallible, Stage> {
     let s = args.spawn;
     unsafe {
-        // Default dispositions while every signal is still blocked (inherited from the parent).
+        // Default dispositions while the signals are still blocked (inherited from the parent),
+        // SIGCHLD first: it is the one the parent leaves unblocked.
+        libc::signal(libc::SIGCHLD, libc::SIG_DFL);
         for sig in 1..NSIG {
             libc::signal(sig, libc::SIG_DFL); // fails harmlessly for SIGKILL, SIGSTOP
+        }
+        if s.restore_normal_policy {
+            // The script gets the host's policy back; should this fail, it runs SCHED_BATCH,
+            // which costs it nothing but wake-up preemption.
+            let param = libc::sched_param { sched_priority: 0 };
+            libc::syscall(libc::SYS_sched_setscheduler, 0, libc::SCHED_OTHER, &param);
         }
         sys(libc::syscall(libc::SYS_setpgid, 0, 0)).map_err(|_| Stage::ProcessGroup)?;
         // Join the cgroup while still privileged, before any descendant can exist.

@@ -28,6 +28,9 @@ pub(crate) struct Launcher {
     pub cgroup_dir: Option<PathBuf>,
     /// Refuse to run scripts as root.
     pub refuse_root: bool,
+    /// The spawning thread runs SCHED_BATCH in place of the host's SCHED_OTHER: each child
+    /// goes back to SCHED_OTHER before exec (see `contain::yield_to_the_host`).
+    pub restore_normal_policy: bool,
 }
 
 impl Launcher {
@@ -64,6 +67,7 @@ impl Launcher {
             credentials: self.credentials.as_ref(),
             limits: &self.limits,
             cgroup_procs: cgroup.as_ref().map(|c| c.procs_path()),
+            restore_normal_policy: self.restore_normal_policy,
         });
         match spawned {
             Ok(child) => Ok((child, cgroup)),

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::cgroup::RunCgroup;
+use super::contain;
 use super::exec::{self, Child};
 use super::{panic_message, Event, Launcher, RunEnd, RunRequest, RunResult};
 
@@ -95,7 +96,7 @@ impl Processes {
     /// Starts the I/O thread: it starts runs with `launcher` and reports each result to `sink`.
     pub fn run(
         &self,
-        launcher: Launcher,
+        mut launcher: Launcher,
         kill_grace: Duration,
         stderr_tail: usize,
         sink: Box<dyn Fn(Event) + Send>,
@@ -105,6 +106,7 @@ impl Processes {
         let thread = std::thread::Builder::new()
             .name("gsp-io".into())
             .spawn(move || {
+                launcher.restore_normal_policy = contain::yield_to_the_host();
                 let mut event_loop = EventLoop {
                     channel,
                     launcher,
