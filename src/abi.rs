@@ -1,6 +1,6 @@
 //! Enums whose values are part of the C ABI, declared once.
 //!
-//! [`abi_enum!`] declares a `#[repr(u32)]` Rust enum together with the names gsp.h gives it and
+//! `abi_enum!` declares a `#[repr(u32)]` Rust enum together with the names gsp.h gives it and
 //! its values. The C layer hands these enums to C as they are, and its header test writes their
 //! C declarations from each enum's [`AbiEnum`] (all of them: [`crate::ABI_ENUMS`]), so a value,
 //! a name or a doc comment exists in one place only.

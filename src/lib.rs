@@ -30,9 +30,13 @@ pub use protocol::config::{
 pub use record::{
     ConfigRecord, Diagnostic, EventRecord, MetricRecord, Record, Scope, ScriptId, MAX_MESSAGE_BYTES,
 };
+/// The command-line parser and the splay, for gsp's own property and allocation tests: not part
+/// of the API (hidden from the documentation, and may change without notice).
+#[doc(hidden)]
+pub use runtime::{splay_offset_ms, CommandLine, Mode};
 pub use runtime::{
-    splay_offset_ms, CommandLine, Error, Mode, Options, RunCost, Runtime, ScriptState, Stats,
-    MAX_CONFIG_NOTES_PER_RUN, MAX_LINE_DIAGNOSTICS_PER_RUN,
+    Error, Options, RunCost, Runtime, ScriptState, Stats, MAX_CONFIG_NOTES_PER_RUN,
+    MAX_LINE_DIAGNOSTICS_PER_RUN,
 };
 
 /// Every enum of the C ABI that the library declares, in the order gsp.h lists them.

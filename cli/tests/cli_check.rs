@@ -4,27 +4,17 @@
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Far more than any check here needs on an idle machine (2 loaded cores).
-const PATIENCE: Duration = Duration::from_secs(120);
+mod command;
+#[path = "../../tests/common/mod.rs"]
+mod common;
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "scripts",
-        "cli",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_str().unwrap().to_string()
+    command::fixture("cli", name)
 }
 
 struct Output {
@@ -35,41 +25,11 @@ struct Output {
 
 /// Runs `gsp` with `args`, failing the test if it outlives PATIENCE.
 fn gsp(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gsp"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn gsp");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        out.read_to_string(&mut s).unwrap();
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).unwrap();
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("gsp {args:?} did not finish within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (code, stdout, stderr) = command::gsp(args);
     Output {
-        code: status.code().expect("exited"),
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
+        code,
+        stdout,
+        stderr,
     }
 }
 

@@ -9,42 +9,12 @@ mod common;
 
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-use common::finish;
+use std::process::Stdio;
 use std::time::Duration;
 
-/// Far more than anything here needs on an idle machine (2 loaded cores).
-const PATIENCE: Duration = Duration::from_secs(60);
-
-fn fixture(dir: &str, name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "scripts",
-        dir,
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_str().unwrap().to_string()
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gsp"));
-    c.args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-fn gsp(args: &[&str]) -> (i32, String, String) {
-    finish(command(args).spawn().unwrap(), PATIENCE)
-}
+mod command;
+use command::{command, fixture, gsp, PATIENCE};
+use common::finish;
 
 #[test]
 fn unknown_options_are_usage_errors_with_a_suggestion() {

@@ -7,43 +7,19 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
-use common::finish;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-/// Far more than anything here needs on an idle machine (2 loaded cores).
-const PATIENCE: Duration = Duration::from_secs(60);
+mod command;
+use command::{command as gsp_command, gsp, PATIENCE};
+use common::finish;
 
 fn fixture(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "tests",
-        "scripts",
-        "cli",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_str().unwrap().to_string()
-}
-
-fn gsp_command(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gsp"));
-    c.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-fn gsp(args: &[&str]) -> (i32, String, String) {
-    finish(gsp_command(args).spawn().unwrap(), PATIENCE)
+    command::fixture("cli", name)
 }
 
 /// Lines of the child's stdout as they arrive.

@@ -1,7 +1,7 @@
 //! A data run's output checked against the script's configuration: the samples, events and
 //! rejected lines of one run.
 //!
-//! The output becomes the samples' text ([`RunText`]): dimension values are NUL-terminated where
+//! The output becomes the samples' text (`RunText`): dimension values are NUL-terminated where
 //! they stand and the declared names are added once, so a run's samples cost allocations per
 //! run, not per line. A large output is parsed in pieces on several threads.
 
@@ -29,7 +29,7 @@ pub struct LineProblem {
     pub line: u64,
     /// `LineInvalid`, `UnknownMetric`, `UnknownEvent` or `UnknownDimension`.
     pub kind: DiagnosticKind,
-    /// `line N: <reason>: `<excerpt>``.
+    /// ``line N: <reason>: `<excerpt>` ``.
     pub message: String,
 }
 

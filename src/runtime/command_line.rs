@@ -15,7 +15,7 @@ pub const SHOWN_CHARS: usize = 240;
 pub struct CommandLine {
     /// The command line as configured.
     pub text: Arc<str>,
-    /// The command line for messages: printable and at most about [`SHOWN_CHARS`] characters.
+    /// The command line for messages: printable and at most about `SHOWN_CHARS` characters.
     pub shown: Arc<str>,
     config: Arc<[CString]>,
     data: Arc<[CString]>,
