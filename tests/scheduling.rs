@@ -6,16 +6,9 @@ mod common;
 
 use common::*;
 
-/// The scheduling policy in a /proc/.../stat line (field 41; the fields after the command
-/// name's closing parenthesis start at field 3).
+/// The scheduling policy in a /proc/.../stat line (field 41).
 fn policy(stat: &str) -> i32 {
-    let after_name = &stat[stat.rfind(')').expect("comm") + 1..];
-    after_name
-        .split_whitespace()
-        .nth(41 - 3)
-        .expect("policy field")
-        .parse()
-        .unwrap()
+    stat_fields(stat)[41 - 3].parse().unwrap()
 }
 
 #[test]

@@ -164,26 +164,9 @@ pub struct ContainedSpawn<'a> {
     pub limits: &'a ResourceLimits,
     /// `<cgroup>/cgroup.procs` of the run's own cgroup.
     pub cgroup_procs: Option<&'a CStr>,
-    /// Go back to SCHED_OTHER (the spawning thread runs SCHED_BATCH; see [`yield_to_the_host`]).
+    /// Go back to SCHED_OTHER (the spawning thread runs SCHED_BATCH; see the reactor's
+    /// `yield_to_the_host`).
     pub restore_normal_policy: bool,
-}
-
-/// Makes the calling thread (gsp's I/O thread) SCHED_BATCH if it is SCHED_OTHER, and says
-/// whether it did. A batch thread's wake-ups never preempt the thread running on its CPU: the
-/// I/O thread wakes for every start, read and exit, and preempting the host thread that just
-/// ticked cost the host a pair of context switches per run (BENCHMARKS.md, W1). It still gets
-/// its fair share of the CPU, within a scheduler slice. A host thread on a real-time or idle
-/// policy is left as it is. Children go back to SCHED_OTHER before exec
-/// (`restore_normal_policy`).
-pub fn yield_to_the_host() -> bool {
-    // SAFETY: reads and sets this thread's own policy; sched_param is plain data.
-    unsafe {
-        if libc::sched_getscheduler(0) != libc::SCHED_OTHER {
-            return false;
-        }
-        let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0
-    }
 }
 
 /// Child setup steps, reported back when one fails.
@@ -455,8 +438,8 @@ unsafe fn child_setup(args: &ChildArgs<'_>) -> Result<std::convert::Infallible, 
     unsafe {
         // Default dispositions while the signals are still blocked (inherited from the parent),
         // SIGCHLD first: it is the one the parent leaves unblocked.
-        libc::signal(libc::SIGCHLD, libc::SIG_DFL);
-        for sig in 1..NSIG {
+        let others = (1..NSIG).filter(|&sig| sig != libc::SIGCHLD);
+        for sig in std::iter::once(libc::SIGCHLD).chain(others) {
             libc::signal(sig, libc::SIG_DFL); // fails harmlessly for SIGKILL, SIGSTOP
         }
         if s.restore_normal_policy {

@@ -29,7 +29,7 @@ pub(crate) struct Launcher {
     /// Refuse to run scripts as root.
     pub refuse_root: bool,
     /// The spawning thread runs SCHED_BATCH in place of the host's SCHED_OTHER: each child
-    /// goes back to SCHED_OTHER before exec (see `contain::yield_to_the_host`).
+    /// goes back to SCHED_OTHER before exec (set by the I/O thread; see the reactor).
     pub restore_normal_policy: bool,
 }
 

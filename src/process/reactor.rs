@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::cgroup::RunCgroup;
-use super::contain;
 use super::exec::{self, Child};
 use super::{panic_message, Event, Launcher, RunEnd, RunRequest, RunResult};
 
@@ -67,6 +66,24 @@ impl Channel {
     }
 }
 
+/// Makes the calling thread (the I/O thread) SCHED_BATCH if it is SCHED_OTHER, and says
+/// whether it did. A batch thread's wake-ups never preempt the thread running on its CPU: the
+/// I/O thread wakes for every start, read and exit, and preempting the host thread that just
+/// ticked cost the host a pair of context switches per run (BENCHMARKS.md, W1). It still gets
+/// its fair share of the CPU, within a scheduler slice. A host thread on a real-time or idle
+/// policy is left as it is. Children go back to SCHED_OTHER before exec
+/// (`restore_normal_policy`).
+fn yield_to_the_host() -> bool {
+    // SAFETY: reads and sets this thread's own policy; sched_param is plain data.
+    unsafe {
+        if libc::sched_getscheduler(0) != libc::SCHED_OTHER {
+            return false;
+        }
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0
+    }
+}
+
 /// Handle to the process layer's I/O thread, which spawns, watches, kills and reaps every run.
 pub(crate) struct Processes {
     channel: Arc<Channel>,
@@ -106,7 +123,7 @@ impl Processes {
         let thread = std::thread::Builder::new()
             .name("gsp-io".into())
             .spawn(move || {
-                launcher.restore_normal_policy = contain::yield_to_the_host();
+                launcher.restore_normal_policy = yield_to_the_host();
                 let mut event_loop = EventLoop {
                     channel,
                     launcher,

@@ -169,6 +169,7 @@ impl Options {
             limits: self.limits,
             cgroup_dir: self.cgroup_dir.clone(),
             refuse_root: self.refuse_root,
+            // Set by the I/O thread once it knows its own policy.
             restore_normal_policy: false,
         })
     }

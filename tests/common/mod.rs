@@ -138,13 +138,22 @@ pub fn metric_count(records: &[Record]) -> usize {
         .count()
 }
 
+/// The fields of a /proc/.../stat line after the parenthesized command name (which may hold
+/// spaces and parentheses): field 3, the state, comes first.
+pub fn stat_fields(stat: &str) -> Vec<&str> {
+    stat.rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect()
+}
+
 /// Whether a process exists and is not a zombie.
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => false,
         Ok(stat) => {
-            // The state follows the parenthesized command name.
-            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            let state = stat_fields(&stat).first().copied().unwrap_or("");
             !state.starts_with('Z') && !state.starts_with('X')
         }
     }
@@ -205,12 +214,7 @@ pub fn zombie_children() -> Vec<i32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                let fields: Vec<&str> = stat
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
+                let fields = stat_fields(&stat);
                 fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
             })
         })
